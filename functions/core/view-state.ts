@@ -1,0 +1,139 @@
+import type { Change } from './change.js';
+
+/**
+ * The state a *state* sink (DynamoDB view, OpenSearch index) keeps per entity key, and
+ * the one rule every such store follows. `applyChange` is the oracle: property tests
+ * compare every store against folding the log through it, and sinks that must read
+ * before writing (patches, offset-guarded tombstones) use it to compute the write.
+ */
+export interface ViewState {
+  /** effective version (see change.ts): 2×source version, odd after an offset-guarded tombstone */
+  readonly ev: number;
+  readonly deleted: boolean;
+  /** current data; null when deleted */
+  readonly data: Readonly<Record<string, unknown>> | null;
+  readonly sourceVersion: number | null;
+  readonly eventId: string;
+  readonly ts: string;
+  /** coordinates of the record that wrote this state */
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Applies one change to the stored state (undefined: nothing stored). Returns the same
+ * object when the change does not apply (stale, duplicate, or a tombstone with nothing
+ * of this partition's past to delete).
+ *
+ * - versioned change: applies iff nothing is stored or `stored.ev < ev`;
+ *   upsert → data; patch → shallow merge over live data (over `{}` when absent/deleted);
+ *   delete → tombstone state (kept, so a late older write cannot resurrect the key).
+ * - offset-guarded tombstone: applies iff the stored state is live and was written from an
+ *   earlier offset of the same topic-partition; stored at `stored.ev + 1`.
+ */
+export function applyChange(state: ViewState | undefined, change: Change): ViewState | undefined {
+  const { coords } = change;
+  if (change.guard.kind === 'offset') {
+    if (
+      state === undefined ||
+      state.deleted ||
+      state.topic !== coords.topic ||
+      state.partition !== coords.partition ||
+      state.offset >= coords.offset
+    ) {
+      return state;
+    }
+    return { ...stamp(change), ev: state.ev + 1, deleted: true, data: null };
+  }
+  const { ev } = change.guard;
+  if (state !== undefined && state.ev >= ev) return state;
+  switch (change.op) {
+    case 'upsert':
+      return { ...stamp(change), ev, deleted: false, data: { ...(change.data ?? {}) } };
+    case 'patch': {
+      const base = state === undefined || state.deleted || state.data === null ? {} : state.data;
+      return { ...stamp(change), ev, deleted: false, data: { ...base, ...(change.data ?? {}) } };
+    }
+    case 'delete':
+      return { ...stamp(change), ev, deleted: true, data: null };
+  }
+}
+
+const stamp = (change: Change) => ({
+  sourceVersion: change.sourceVersion,
+  eventId: change.eventId,
+  ts: change.ts,
+  topic: change.coords.topic,
+  partition: change.coords.partition,
+  offset: change.coords.offset,
+});
+
+/** Folds changes (in offset order) over a stored state: the oracle for one key. */
+export const foldChanges = (state: ViewState | undefined, changes: readonly Change[]) =>
+  changes.reduce<ViewState | undefined>(applyChange, state);
+
+/** Identity of an entity across stores: `<entity>#<key>`. */
+export const entityKey = (change: Pick<Change, 'entity' | 'key'>): string =>
+  `${change.entity}#${change.key}`;
+
+/**
+ * How a sink writes the changes of one key within one partition batch.
+ * - `blind`: only versioned upserts/deletes; the last one (highest ev) is the whole effect,
+ *   written with the guard `stored.ev < ev` and no read. `superseded` lists the changes it
+ *   makes redundant (their outcome follows the final write's).
+ * - `fold`: patches or offset-guarded tombstones are involved; the sink reads the stored
+ *   state, computes `foldChanges(stored, changes)`, and writes the result guarded by the
+ *   stored ev being unchanged (re-reading on a lost race).
+ * In both, `dropped` are changes the batch itself proves stale (a version at or below
+ * one seen earlier in the batch for the key): no store can need them.
+ */
+export type KeyPlan =
+  | {
+      readonly kind: 'blind';
+      readonly key: string;
+      readonly final: Change;
+      readonly superseded: readonly Change[];
+      readonly dropped: readonly Change[];
+    }
+  | {
+      readonly kind: 'fold';
+      readonly key: string;
+      readonly changes: readonly Change[];
+      readonly dropped: readonly Change[];
+    };
+
+/** Groups a partition batch's changes by entity key (first-seen order) and plans each key. */
+export function planKeys(changes: readonly Change[]): KeyPlan[] {
+  const byKey = new Map<string, Change[]>();
+  for (const change of changes) {
+    const k = entityKey(change);
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [change]);
+    else list.push(change);
+  }
+  return [...byKey].map(([key, list]) => planKey(key, list));
+}
+
+function planKey(key: string, changes: readonly Change[]): KeyPlan {
+  let maxEv = -1;
+  const kept: Change[] = [];
+  const dropped: Change[] = [];
+  for (const change of changes) {
+    if (change.guard.kind === 'version') {
+      if (change.guard.ev <= maxEv) {
+        dropped.push(change);
+        continue;
+      }
+      maxEv = change.guard.ev;
+    }
+    kept.push(change);
+  }
+  const blind = kept.every((c) => c.guard.kind === 'version' && c.op !== 'patch');
+  if (blind) {
+    const final = kept[kept.length - 1];
+    if (final === undefined) throw new Error(`planKey: no change for ${key}`);
+    return { kind: 'blind', key, final, superseded: kept.slice(0, -1), dropped };
+  }
+  return { kind: 'fold', key, changes: kept, dropped };
+}

@@ -1,0 +1,56 @@
+/**
+ * Counts the requests an AWS SDK v3 client sends, by command name, with a middleware at
+ * the `finalizeRequest` step: every attempt (retries included) that reaches the wire is
+ * counted once. Attach it to the very client instance the code under test uses (the
+ * runtime keeps one client per service and endpoint).
+ */
+export interface CountingClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'finalizeRequest'; name: string; override?: boolean },
+    ): void;
+    remove(name: string): boolean;
+  };
+}
+
+export interface RequestCounter {
+  /** requests per command name, e.g. `{ PutItemCommand: 100, UpdateItemCommand: 1 }` */
+  readonly counts: Readonly<Record<string, number>>;
+  total(filter?: (command: string) => boolean): number;
+  reset(): void;
+  detach(): void;
+}
+
+let seq = 0;
+
+export function countRequests(client: CountingClient): RequestCounter {
+  const counts: Record<string, number> = {};
+  const name = `staysyncRequestCounter${++seq}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? 'unknown';
+      counts[command] = (counts[command] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name, override: true },
+  );
+  return {
+    counts,
+    total: (filter = () => true) =>
+      Object.entries(counts).reduce((sum, [command, n]) => (filter(command) ? sum + n : sum), 0),
+    reset: () => {
+      for (const key of Object.keys(counts)) delete counts[key];
+    },
+    detach: () => {
+      client.middlewareStack.remove(name);
+    },
+  };
+}
+
+/** DynamoDB commands that consume write capacity. */
+export const isDynamoWrite = (command: string): boolean =>
+  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/.test(command);

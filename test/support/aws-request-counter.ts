@@ -4,18 +4,7 @@
  * counted once. Attach it to the very client instance the code under test uses (the
  * runtime keeps one client per service and endpoint).
  */
-export interface CountingClient {
-  middlewareStack: {
-    add(
-      middleware: (
-        next: (args: unknown) => Promise<unknown>,
-        context: { commandName?: string },
-      ) => (args: unknown) => Promise<unknown>,
-      options: { step: 'finalizeRequest'; name: string; override?: boolean },
-    ): void;
-    remove(name: string): boolean;
-  };
-}
+import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 
 export interface RequestCounter {
   /** requests per command name, e.g. `{ PutItemCommand: 100, UpdateItemCommand: 1 }` */
@@ -27,17 +16,17 @@ export interface RequestCounter {
 
 let seq = 0;
 
-export function countRequests(client: CountingClient): RequestCounter {
+export function countRequests<I extends object, O extends MetadataBearer>(client: {
+  middlewareStack: MiddlewareStack<I, O>;
+}): RequestCounter {
   const counts: Record<string, number> = {};
   const name = `staysyncRequestCounter${++seq}`;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = context.commandName ?? 'unknown';
-      counts[command] = (counts[command] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'finalizeRequest', name, override: true },
-  );
+  const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
+    const command = context.commandName ?? 'unknown';
+    counts[command] = (counts[command] ?? 0) + 1;
+    return next(args);
+  };
+  client.middlewareStack.add(middleware, { step: 'finalizeRequest', name, override: true });
   return {
     counts,
     total: (filter = () => true) =>

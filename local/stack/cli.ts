@@ -1,0 +1,54 @@
+/**
+ * `tsx local/stack/cli.ts up|down|status` (npm run stack:up / stack:down / stack:status).
+ * `status` exits 0 when every service is up, 1 otherwise.
+ */
+import { services } from './services/index.js';
+import { down, status, up } from './stack.js';
+import { StackError } from './support/errors.js';
+import { envFile, stackPaths } from './support/paths.js';
+
+const log = (line: string): void => console.log(line);
+
+async function main(command: string | undefined): Promise<number> {
+  const paths = stackPaths();
+  switch (command) {
+    case 'up': {
+      const begin = Date.now();
+      const result = await up(services, paths, { log });
+      const what =
+        result.started.length === 0
+          ? 'was already up'
+          : `is up (started ${result.started.join(', ')})`;
+      log(
+        `stack ${what} in ${((Date.now() - begin) / 1000).toFixed(1)} s; variables in ${envFile(paths)}`,
+      );
+      return 0;
+    }
+    case 'down':
+      await down(services, paths, { log });
+      return 0;
+    case 'status': {
+      const report = await status(services, paths);
+      for (const s of report) {
+        log(
+          `${s.name.padEnd(11)} ${s.state.padEnd(13)} 127.0.0.1:${String(s.port).padEnd(6)} ` +
+            `${s.pid === undefined ? '' : `pid ${s.pid}  `}log ${s.logFile}`,
+        );
+      }
+      return report.every((s) => s.state === 'up') ? 0 : 1;
+    }
+    default:
+      console.error('usage: tsx local/stack/cli.ts up|down|status');
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof StackError ? `stack: ${error.message}` : error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ServiceDef, StackPaths } from '../service.js';
+import { StackError } from '../support/errors.js';
+import { repoRoot } from '../support/paths.js';
+import { portFromEnv } from '../support/ports.js';
+import { requireTool } from '../support/prerequisites.js';
+import { run, spawnDetached } from '../support/processes.js';
+
+/**
+ * moto in server mode: DynamoDB, S3 (with conditional writes) and SQS on one port,
+ * from the pinned local/requirements.txt installed into the virtualenv .local/venv.
+ * State lives in memory: a restart starts empty.
+ *
+ * Port: STAYSYNC_MOTO_PORT (default 15000) on 127.0.0.1. Python: STAYSYNC_PYTHON
+ * (default python3), used only to create the virtualenv.
+ */
+const requirements = path.join(repoRoot, 'local/requirements.txt');
+const port = portFromEnv('STAYSYNC_MOTO_PORT', 15000);
+const python = process.env.STAYSYNC_PYTHON ?? 'python3';
+const endpoint = `http://127.0.0.1:${port}`;
+
+const venv = (paths: StackPaths): string => path.join(paths.root, 'venv');
+/** Records which requirements the venv holds: editing requirements.txt reinstalls. */
+const marker = (paths: StackPaths): string => path.join(venv(paths), '.staysync-requirements');
+const requirementsHash = (): string =>
+  createHash('sha256').update(readFileSync(requirements)).digest('hex').slice(0, 16);
+
+async function mustRun(command: string, args: readonly string[], what: string): Promise<void> {
+  const result = await run(command, args);
+  if (result.code !== 0) {
+    throw new StackError(
+      `${what} failed (exit code ${result.code}):\n${result.text.slice(-4000)}`,
+      {
+        service: 'moto',
+      },
+    );
+  }
+}
+
+export const motoService: ServiceDef = {
+  name: 'moto',
+  port,
+
+  async prepare(paths) {
+    const wanted = requirementsHash();
+    if (existsSync(marker(paths)) && readFileSync(marker(paths), 'utf8') === wanted) return;
+    requireTool(python, ['--version'], 'the moto AWS emulator (DynamoDB, S3, SQS)');
+    rmSync(venv(paths), { recursive: true, force: true });
+    await mustRun(python, ['-m', 'venv', venv(paths)], `${python} -m venv ${venv(paths)}`);
+    const pip = path.join(venv(paths), 'bin', 'pip');
+    await mustRun(
+      pip,
+      ['install', '--quiet', '-r', requirements],
+      `pip install -r ${requirements}`,
+    );
+    writeFileSync(marker(paths), wanted);
+  },
+
+  start(paths, logFile) {
+    return spawnDetached(
+      path.join(venv(paths), 'bin', 'moto_server'),
+      ['-H', '127.0.0.1', '-p', String(port)],
+      {
+        logFile,
+        cwd: paths.root,
+      },
+    );
+  },
+
+  /**
+   * A real DynamoDB ListTables call, sent raw: moto does not check signatures, and the
+   * CLI stays free of the AWS SDK (and of its start-up cost and warnings).
+   */
+  async ready() {
+    try {
+      const response = await fetch(`${endpoint}/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: '{"Limit":1}',
+        signal: AbortSignal.timeout(3_000),
+      });
+      const body = (await response.json()) as { TableNames?: unknown };
+      return response.ok && Array.isArray(body.TableNames);
+    } catch {
+      return false;
+    }
+  },
+
+  env() {
+    return {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+  },
+};

@@ -1,0 +1,274 @@
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readEnvFile, removeEnvFile, writeEnvFile } from './env-file.js';
+import type { ServiceDef, StackPaths } from './service.js';
+import { StackError } from './support/errors.js';
+import { withLock } from './support/lock.js';
+import { ensureDirs, envFile, logFileOf, pidDir } from './support/paths.js';
+import { isPortOpen } from './support/ports.js';
+import { commandLineOf, isAlive, sleep, terminate } from './support/processes.js';
+
+/**
+ * The orchestrator of the local stack: `up` prepares, starts and probes each service,
+ * `down` stops what `up` started (by recorded pid, never by name), `status` reports.
+ * Services are handled in parallel; each is a ServiceDef (local/stack/services/*).
+ */
+
+export type ServiceState =
+  /** started by the stack and answering a real request */
+  | 'up'
+  /** started by the stack, process alive, not answering (still starting, or hung) */
+  | 'unresponsive'
+  /** not running */
+  | 'down'
+  /** not started by the stack, but something else listens on its port */
+  | 'port-in-use';
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly port: number;
+  readonly state: ServiceState;
+  readonly pid: number | undefined;
+  readonly logFile: string;
+}
+
+export interface StackOptions {
+  /** progress lines (the CLI prints them; tests pass nothing) */
+  readonly log?: (line: string) => void;
+  /** how long one service may take to answer after it started; default 180 s */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface UpResult {
+  /** names of the services this call started (the others were already up) */
+  readonly started: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+interface PidRecord {
+  readonly pid: number;
+  readonly port: number;
+  readonly startedAt: string;
+}
+
+const pidFile = (paths: StackPaths, service: string): string =>
+  path.join(pidDir(paths), `${service}.pid`);
+
+function readPid(paths: StackPaths, service: string): PidRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(pidFile(paths, service), 'utf8')) as PidRecord;
+    return Number.isInteger(record.pid) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The recorded process, if it still runs and is still ours: pids are reused, so the
+ * process must also mention the stack's folder on its command line (every service runs
+ * from the cache or the venv under it) before anything signals it.
+ */
+function liveProcess(paths: StackPaths, service: string): number | undefined {
+  const record = readPid(paths, service);
+  if (record === undefined || !isAlive(record.pid)) return undefined;
+  const commandLine = commandLineOf(record.pid);
+  return commandLine === undefined || commandLine.includes(paths.root) ? record.pid : undefined;
+}
+
+async function statusOf(paths: StackPaths, service: ServiceDef): Promise<ServiceStatus> {
+  const pid = liveProcess(paths, service.name);
+  const base = {
+    name: service.name,
+    port: service.port,
+    pid,
+    logFile: logFileOf(paths, service.name),
+  };
+  if (pid !== undefined) return { ...base, state: (await service.ready()) ? 'up' : 'unresponsive' };
+  return { ...base, state: (await isPortOpen(service.port)) ? 'port-in-use' : 'down' };
+}
+
+export function status(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+): Promise<ServiceStatus[]> {
+  return Promise.all(services.map((service) => statusOf(paths, service)));
+}
+
+/**
+ * Brings every service up; one that is up already is left alone (so `up` twice is a
+ * no-op). Rejects with a StackError naming the service and its log file when one does
+ * not come up; the services this call started are then stopped again.
+ */
+export function up(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+  options: StackOptions = {},
+): Promise<UpResult> {
+  const log = options.log ?? (() => undefined);
+  ensureDirs(paths);
+  return withLock(
+    paths.root,
+    async () => {
+      const started: string[] = [];
+      const outcomes = await Promise.allSettled(
+        services.map(async (service) => {
+          if (await bringUp(service, paths, options, log)) started.push(service.name);
+        }),
+      );
+      const failures = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason] : [],
+      );
+      if (failures.length > 0) {
+        await stopServices(services, paths, started, log);
+        throw failures.length === 1
+          ? failures[0]
+          : new StackError(failures.map(messageOf).join('\n\n'));
+      }
+      const env = Object.assign({}, ...services.map((service) => service.env())) as Record<
+        string,
+        string
+      >;
+      writeEnvFile(envFile(paths), env);
+      return { started, env };
+    },
+    { onWait: (holder) => log(`waiting for another stack:up/down (pid ${holder}) to finish…`) },
+  );
+}
+
+/** Returns true when it started the service, false when it was up already. */
+async function bringUp(
+  service: ServiceDef,
+  paths: StackPaths,
+  options: StackOptions,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const current = await statusOf(paths, service);
+  if (current.state === 'up') {
+    log(`${service.name}: already up on 127.0.0.1:${service.port} (pid ${current.pid})`);
+    return false;
+  }
+  if (current.state === 'unresponsive' && current.pid !== undefined) {
+    log(`${service.name}: pid ${current.pid} runs but does not answer; restarting it`);
+    await terminate(current.pid, 20_000);
+  }
+  if (current.state === 'port-in-use') {
+    throw new StackError(
+      `${service.name}: port ${service.port} on 127.0.0.1 is taken by a process the stack did not start. ` +
+        'Stop it, or choose another port (see docs/local-stack.md for the STAYSYNC_*_PORT variables).',
+      { service: service.name },
+    );
+  }
+  rmSync(pidFile(paths, service.name), { force: true });
+
+  const begin = Date.now();
+  log(`${service.name}: preparing (downloads on the first run)…`);
+  await service.prepare(paths);
+  const logFile = logFileOf(paths, service.name);
+  writeFileSync(
+    logFile,
+    `\n===== staysync stack: starting ${service.name} at ${new Date().toISOString()} =====\n`,
+    {
+      flag: 'a',
+    },
+  );
+  const logOffset = statSync(logFile).size;
+  const { pid } = await service.start(paths, logFile);
+  const record: PidRecord = { pid, port: service.port, startedAt: new Date().toISOString() };
+  writeFileSync(pidFile(paths, service.name), JSON.stringify(record));
+  log(
+    `${service.name}: started (pid ${pid}), waiting for it to answer on 127.0.0.1:${service.port}…`,
+  );
+
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await service.ready()) break;
+    if (!isAlive(pid)) {
+      rmSync(pidFile(paths, service.name), { force: true });
+      throw new StackError(
+        `${service.name} exited before it answered. Its log ${logFile} ends with:\n${tail(logFile, logOffset)}`,
+        { service: service.name, logFile },
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new StackError(
+        `${service.name} did not answer on 127.0.0.1:${service.port} within ${timeoutMs / 1000} s. ` +
+          `Its log ${logFile} ends with:\n${tail(logFile, logOffset)}`,
+        { service: service.name, logFile },
+      );
+    }
+    await sleep(250);
+  }
+  log(
+    `${service.name}: up on 127.0.0.1:${service.port} in ${((Date.now() - begin) / 1000).toFixed(1)} s`,
+  );
+  return true;
+}
+
+/**
+ * Stops the services the stack started (all of them, or those named in `only`):
+ * SIGTERM, then SIGKILL after a grace period. Processes it did not start are never
+ * touched. Removes .local/stack.env once nothing is left running.
+ */
+export function down(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+  options: StackOptions & { only?: readonly string[] } = {},
+): Promise<void> {
+  const log = options.log ?? (() => undefined);
+  ensureDirs(paths);
+  return withLock(paths.root, async () => {
+    const names = options.only ?? services.map((service) => service.name);
+    await stopServices(services, paths, names, log);
+    const remaining = services.filter((service) => liveProcess(paths, service.name) !== undefined);
+    if (remaining.length === 0) removeEnvFile(envFile(paths));
+    else
+      writeEnvFile(envFile(paths), Object.assign({}, ...remaining.map((service) => service.env())));
+  });
+}
+
+async function stopServices(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+  names: readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
+  await Promise.all(
+    services
+      .filter((service) => names.includes(service.name))
+      .map(async (service) => {
+        const pid = liveProcess(paths, service.name);
+        if (pid === undefined) {
+          log(`${service.name}: not running`);
+        } else {
+          const how = await terminate(pid, 20_000);
+          log(
+            `${service.name}: ${how === 'killed' ? 'killed after the grace period' : 'stopped'} (pid ${pid})`,
+          );
+        }
+        rmSync(pidFile(paths, service.name), { force: true });
+      }),
+  );
+}
+
+/** The stack's variables, when the stack is up (written by `up`). */
+export function stackEnv(paths: StackPaths): Record<string, string> | undefined {
+  try {
+    return readEnvFile(envFile(paths));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last lines a service logged since `offset` (its current start). */
+function tail(file: string, offset: number, lines = 25): string {
+  try {
+    const text = readFileSync(file, 'utf8').slice(offset);
+    return text.trimEnd().split('\n').slice(-lines).join('\n') || '(nothing logged)';
+  } catch {
+    return '(no log file)';
+  }
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

@@ -19,7 +19,8 @@ export interface StackEnv {
   /** moto: DynamoDB, S3 and SQS on one endpoint, e.g. `http://127.0.0.1:15000` */
   readonly awsEndpointUrl: string;
   readonly awsRegion: string;
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** a new object on each read (the AWS SDK writes into the credentials it is given) */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** every KEY=VALUE of stack.env, to merge into an env object given to `createHandler` */
   readonly vars: Readonly<Record<string, string>>;
 }
@@ -56,10 +57,13 @@ export function loadStackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
     },
     awsEndpointUrl: need('AWS_ENDPOINT_URL'),
     awsRegion: need('AWS_REGION'),
-    credentials: Object.freeze({
-      accessKeyId: need('AWS_ACCESS_KEY_ID'),
-      secretAccessKey: need('AWS_SECRET_ACCESS_KEY'),
-    }),
+    // A fresh, unfrozen object per read: the AWS SDK tags the credentials it is given.
+    get credentials() {
+      return {
+        accessKeyId: need('AWS_ACCESS_KEY_ID'),
+        secretAccessKey: need('AWS_SECRET_ACCESS_KEY'),
+      };
+    },
     vars: Object.freeze({ ...vars }),
   };
   return Object.freeze(stack);

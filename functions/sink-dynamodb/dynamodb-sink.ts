@@ -1,0 +1,172 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AggregateWork, DynamoAggregateWriter } from '../adapters/dynamodb-aggregates.js';
+import { DynamoViewWriter } from '../adapters/dynamodb-view.js';
+import { assertStorable } from '../adapters/dynamodb-view-item.js';
+import {
+  type AggregateDeclaration,
+  contributionsOf,
+  defineAggregates,
+} from '../core/aggregates.js';
+import type { Change } from '../core/change.js';
+import { PoisonError } from '../core/errors.js';
+import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
+import { type Projection, projectChange, projectionsByEntity } from '../core/projection.js';
+import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
+import { planKeys } from '../core/view-state.js';
+import { mapBounded } from './map-bounded.js';
+
+/** Default retention of view tombstones: as long as the `evt#` markers (14 days). */
+export const DEFAULT_TOMBSTONE_TTL_SECONDS = DEFAULT_EVENT_MARKER_TTL_SECONDS;
+/** Default number of keys written at once. */
+export const DEFAULT_VIEW_CONCURRENCY = 16;
+
+export interface DynamoDbSinkOptions {
+  /** SINK_NAME: names this sink's checkpoints and markers in the ledger */
+  readonly name: string;
+  readonly client: DynamoDBClient;
+  readonly viewTable: string;
+  readonly ledgerTable: string;
+  /** what the view stores per entity. @default the envelope's `data` */
+  readonly projections?: readonly Projection[];
+  /** delta aggregates kept in the view table. @default none */
+  readonly aggregates?: readonly AggregateDeclaration[];
+  /** @default DEFAULT_TOMBSTONE_TTL_SECONDS */
+  readonly tombstoneTtlSeconds?: number;
+  /** @default DEFAULT_EVENT_MARKER_TTL_SECONDS */
+  readonly markerTtlSeconds?: number;
+  /** keys written in parallel. @default DEFAULT_VIEW_CONCURRENCY */
+  readonly concurrency?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The DynamoDB sink: a version-guarded materialized view (state) and, optionally,
+ * effectively-once delta aggregates, from one partition batch at a time.
+ *
+ * Order of work, which is what keeps the checkpoint honest: first the view writes of the
+ * whole batch (keys in parallel); then the aggregate transactions, only for records
+ * below the first record the view could not apply, each carrying the checkpoint no
+ * further than that record, nor than the first poison record (the engine advances past
+ * a poison record only after quarantining it).
+ */
+export class DynamoDbSink implements Sink {
+  readonly name: string;
+  readonly decodes = true;
+  readonly #view: DynamoViewWriter;
+  readonly #aggregates: DynamoAggregateWriter;
+  readonly #projections: ReadonlyMap<string, Projection>;
+  readonly #declarations: readonly AggregateDeclaration[];
+  readonly #concurrency: number;
+
+  constructor(opts: DynamoDbSinkOptions) {
+    this.name = opts.name;
+    const now = opts.now ?? Date.now;
+    this.#view = new DynamoViewWriter({
+      client: opts.client,
+      table: opts.viewTable,
+      tombstoneTtlSeconds: opts.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS,
+      now,
+    });
+    this.#aggregates = new DynamoAggregateWriter({
+      client: opts.client,
+      aggregateTable: opts.viewTable,
+      ledgerTable: opts.ledgerTable,
+      markerTtlSeconds: opts.markerTtlSeconds ?? DEFAULT_EVENT_MARKER_TTL_SECONDS,
+      now,
+    });
+    this.#projections = projectionsByEntity(opts.projections ?? []);
+    this.#declarations = defineAggregates(opts.aggregates ?? []);
+    this.#concurrency = opts.concurrency ?? DEFAULT_VIEW_CONCURRENCY;
+  }
+
+  async apply(batch: SinkBatch, ctx: ApplyContext): Promise<SinkResult> {
+    const outcomes = new Map<number, RecordOutcome>();
+    const changes: Change[] = [];
+    const works: AggregateWork[] = [];
+    for (const entry of batch.entries) {
+      const { offset } = entry.record;
+      if (entry.poison !== undefined) {
+        outcomes.set(offset, { offset, status: 'poison', error: entry.poison });
+        continue;
+      }
+      if (entry.change === undefined) {
+        const error = new PoisonError(
+          'not-decoded',
+          'the engine handed an undecoded record to a decoding sink',
+          {
+            context: { topic: batch.topic, partition: batch.partition, offset, sink: this.name },
+          },
+        );
+        outcomes.set(offset, { offset, status: 'poison', error });
+        continue;
+      }
+      try {
+        const contributions = contributionsOf(entry.change, this.#declarations);
+        const projected = projectChange(entry.change, this.#projections.get(entry.change.entity));
+        assertStorable(projected);
+        changes.push(projected);
+        if (contributions.length > 0) works.push({ change: entry.change, contributions });
+      } catch (err) {
+        if (!(err instanceof PoisonError)) throw err;
+        outcomes.set(offset, { offset, status: 'poison', error: err });
+      }
+    }
+
+    const perKey = await mapBounded(planKeys(changes), this.#concurrency, (plan) =>
+      this.#view.write(plan, ctx),
+    );
+    for (const outcome of perKey.flat()) outcomes.set(outcome.offset, outcome);
+    if (works.length === 0) return { outcomes: [...outcomes.values()] };
+
+    const firstRetry = lowest(outcomes, 'retry');
+    const cap = Math.min(firstRetry, lowest(outcomes, 'poison'));
+    const below = batch.entries.map((e) => e.record.offset).filter((o) => o < cap);
+    const todo = works.filter((w) => {
+      const viewOutcome = outcomes.get(w.change.coords.offset);
+      if (w.change.coords.offset >= firstRetry) {
+        // its view write may have landed, but the record is not done: redelivered from firstRetry
+        const error = outcomes.get(firstRetry);
+        if (error?.status === 'retry')
+          outcomes.set(w.change.coords.offset, { ...error, offset: w.change.coords.offset });
+        return false;
+      }
+      return viewOutcome?.status !== 'poison';
+    });
+    const run = await this.#aggregates.run(
+      {
+        ref: { sink: this.name, topic: batch.topic, partition: batch.partition },
+        works: todo,
+        checkpoint: batch.checkpoint,
+        checkpointTarget: below.length === 0 ? null : below.reduce((a, b) => Math.max(a, b)),
+      },
+      ctx,
+    );
+    for (const aggregate of run.outcomes) {
+      const view = outcomes.get(aggregate.offset);
+      outcomes.set(aggregate.offset, view === undefined ? aggregate : combine(view, aggregate));
+    }
+    const result = { outcomes: [...outcomes.values()] };
+    return run.checkpointedThrough === undefined
+      ? result
+      : { ...result, checkpointedThrough: run.checkpointedThrough };
+  }
+}
+
+const lowest = (outcomes: ReadonlyMap<number, RecordOutcome>, status: RecordOutcome['status']) =>
+  [...outcomes.values()].reduce(
+    (min, o) => (o.status === status && o.offset < min ? o.offset : min),
+    Number.POSITIVE_INFINITY,
+  );
+
+const RANK: Record<RecordOutcome['status'], number> = {
+  poison: 4,
+  retry: 3,
+  applied: 2,
+  duplicate: 1,
+  stale: 0,
+};
+
+/** The outcome of a record that both the view and the aggregates handled. */
+const combine = (a: RecordOutcome, b: RecordOutcome): RecordOutcome =>
+  RANK[a.status] >= RANK[b.status] ? a : b;

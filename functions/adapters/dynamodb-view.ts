@@ -195,8 +195,9 @@ export class DynamoViewWriter {
           TableName: this.#opts.table,
           Item: item,
           ConditionExpression: guard.condition,
+          // DynamoDB refuses names the expression does not use
           ExpressionAttributeNames: {
-            '#pk': ViewAttr.pk,
+            ...(guard.condition.includes('#pk') ? { '#pk': ViewAttr.pk } : {}),
             ...(guard.condition.includes('#v') ? { '#v': ViewAttr.version } : {}),
           },
           ...(Object.keys(guard.values).length > 0

@@ -1,0 +1,442 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineAggregate } from '../../../functions/core/aggregates.js';
+import type { Change } from '../../../functions/core/change.js';
+import { defineProjection, projectChange } from '../../../functions/core/projection.js';
+import type { RecordOutcome } from '../../../functions/core/sink.js';
+import { DynamoDbSink } from '../../../functions/sink-dynamodb/dynamodb-sink.js';
+import { countRequests } from '../../support/aws-request-counter.js';
+import { loadStackEnv } from '../../support/stack-env.js';
+import { change } from '../../unit/sink-dynamodb/changes.js';
+import {
+  aggregateItems,
+  batchOf,
+  checkpointOf,
+  createTables,
+  ctx,
+  oracle,
+  viewStates,
+} from './support.js';
+
+// The sink class on its own, against the real moto DynamoDB: what each write plan does to
+// the table and which outcome every record gets. End-to-end behaviour through the handler
+// is in handler.test.ts.
+const stack = loadStackEnv();
+const client = new DynamoDBClient({
+  endpoint: stack.awsEndpointUrl,
+  region: stack.awsRegion,
+  credentials: stack.credentials,
+});
+let tables: Awaited<ReturnType<typeof createTables>>;
+let run = 0;
+
+beforeAll(async () => {
+  tables = await createTables(client, 'sinkddb');
+});
+afterAll(async () => {
+  await tables.drop();
+});
+
+/** A fresh entity name per test keeps tests independent inside the shared tables. */
+const entity = () => `e${++run}`;
+const sinkFor = (extra: Partial<ConstructorParameters<typeof DynamoDbSink>[0]> = {}) =>
+  new DynamoDbSink({
+    name: 'view',
+    client,
+    viewTable: tables.view,
+    ledgerTable: tables.ledger,
+    ...extra,
+  });
+const statuses = (outcomes: readonly RecordOutcome[]) =>
+  Object.fromEntries(outcomes.map((o) => [o.offset, o.status]));
+const viewOf = async (ent: string) =>
+  new Map([...(await viewStates(client, tables.view))].filter(([k]) => k.startsWith(`${ent}#`)));
+
+describe('DynamoDbSink view', () => {
+  it('writes one item per key with one conditional put and no read', async () => {
+    const ent = entity();
+    const log = Array.from({ length: 20 }, (_, i) =>
+      change({ entity: ent, key: `k${i}`, offset: i, version: 1 }),
+    );
+    const counter = countRequests(client);
+    const result = await sinkFor().apply(batchOf('view', log), ctx);
+    counter.detach();
+    expect(new Set(result.outcomes.map((o) => o.status))).toEqual(new Set(['applied']));
+    expect(counter.counts).toEqual({ PutItemCommand: 20 });
+    expect(await viewOf(ent)).toEqual(oracle(log));
+  });
+
+  it('tells a redelivered change (duplicate) from an older one (stale) and leaves the item alone', async () => {
+    const ent = entity();
+    const v2 = change({ entity: ent, key: 'a', offset: 1, version: 2 });
+    const sink = sinkFor();
+    await sink.apply(batchOf('view', [v2]), ctx);
+    const again = await sink.apply(batchOf('view', [v2]), ctx);
+    const older = await sink.apply(
+      batchOf('view', [change({ entity: ent, key: 'a', offset: 2, version: 1, id: 'other' })]),
+      ctx,
+    );
+    expect(statuses(again.outcomes)).toEqual({ 1: 'duplicate' });
+    expect(statuses(older.outcomes)).toEqual({ 2: 'stale' });
+    expect(await viewOf(ent)).toEqual(oracle([v2]));
+  });
+
+  it('collapses changes to one key into one write and answers for every record', async () => {
+    const ent = entity();
+    const log = [
+      change({ entity: ent, key: 'a', offset: 1, version: 1 }),
+      change({ entity: ent, key: 'a', offset: 2, version: 3 }),
+      change({ entity: ent, key: 'a', offset: 3, version: 2 }),
+      change({ entity: ent, key: 'a', offset: 4, version: 4 }),
+    ];
+    const counter = countRequests(client);
+    const result = await sinkFor().apply(batchOf('view', log), ctx);
+    counter.detach();
+    expect(counter.counts).toEqual({ PutItemCommand: 1 });
+    expect(statuses(result.outcomes)).toEqual({
+      1: 'applied',
+      2: 'applied',
+      3: 'stale',
+      4: 'applied',
+    });
+    expect(await viewOf(ent)).toEqual(oracle(log));
+  });
+
+  it('keeps a deleted key deleted when an older upsert arrives late', async () => {
+    const ent = entity();
+    const sink = sinkFor({ tombstoneTtlSeconds: 3600 });
+    const del = change({ entity: ent, key: 'a', offset: 1, version: 5, op: 'delete' });
+    await sink.apply(
+      batchOf('view', [change({ entity: ent, key: 'a', offset: 0, version: 4 }), del]),
+      ctx,
+    );
+    const late = await sink.apply(
+      batchOf('view', [change({ entity: ent, key: 'a', offset: 2, version: 3 })]),
+      ctx,
+    );
+    expect(statuses(late.outcomes)).toEqual({ 2: 'stale' });
+    const item = await client.send(
+      new GetItemCommand({
+        TableName: tables.view,
+        Key: { pk: { S: `${ent}#a` } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(item.Item?._deleted).toEqual({ BOOL: true });
+    expect(Number(item.Item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000 + 3500);
+    expect(item.Item?.name).toBeUndefined();
+  });
+
+  it('merges patches over the stored item, including after a delete and on a missing key', async () => {
+    const ent = entity();
+    const sink = sinkFor();
+    const first = [
+      change({ entity: ent, key: 'a', offset: 0, version: 1, data: { name: 'Ann', city: 'Oslo' } }),
+      change({ entity: ent, key: 'b', offset: 1, version: 1, op: 'patch', data: { city: 'Rome' } }),
+    ];
+    const second = [
+      change({
+        entity: ent,
+        key: 'a',
+        offset: 2,
+        version: 2,
+        op: 'patch',
+        data: { city: 'Bergen' },
+      }),
+      change({ entity: ent, key: 'a', offset: 3, version: 3, op: 'patch', data: { zip: '5003' } }),
+      change({ entity: ent, key: 'b', offset: 4, version: 2, op: 'delete' }),
+      change({ entity: ent, key: 'b', offset: 5, version: 3, op: 'patch', data: { name: 'Bo' } }),
+      change({
+        entity: ent,
+        key: 'a',
+        offset: 6,
+        version: 2,
+        op: 'patch',
+        data: { city: 'stale' },
+      }),
+    ];
+    await sink.apply(batchOf('view', first), ctx);
+    const result = await sink.apply(batchOf('view', second), ctx);
+    expect(statuses(result.outcomes)).toEqual({
+      2: 'applied',
+      3: 'applied',
+      4: 'applied',
+      5: 'applied',
+      6: 'stale',
+    });
+    const view = await viewOf(ent);
+    expect(view).toEqual(oracle([...first, ...second]));
+    expect(view.get(`${ent}#a`)?.data).toEqual({ name: 'Ann', city: 'Bergen', zip: '5003' });
+    expect(view.get(`${ent}#b`)?.data).toEqual({ name: 'Bo' });
+  });
+
+  it('applies a Kafka tombstone only over state its own partition wrote earlier, just above its version', async () => {
+    const ent = entity();
+    const sink = sinkFor();
+    const log = [
+      change({ entity: ent, key: 'a', offset: 10, version: 7 }),
+      change({ entity: ent, key: 'b', offset: 11, version: 7, partition: 1 }),
+    ];
+    await sink.apply(batchOf('view', [log[0] as Change]), ctx);
+    await sink.apply(batchOf('view', [log[1] as Change]), ctx);
+    const tombstones = [
+      change({ entity: ent, key: 'a', offset: 12, version: null }),
+      change({ entity: ent, key: 'b', offset: 13, version: null }),
+    ];
+    const result = await sink.apply(batchOf('view', tombstones), ctx);
+    expect(statuses(result.outcomes)).toEqual({ 12: 'applied', 13: 'stale' });
+    const next = change({ entity: ent, key: 'a', offset: 14, version: 8 });
+    await sink.apply(batchOf('view', [next]), ctx);
+    const view = await viewOf(ent);
+    expect(view.get(`${ent}#b`)?.deleted).toBe(false);
+    expect(view.get(`${ent}#a`)).toMatchObject({ ev: 16, deleted: false });
+    expect(view).toEqual(oracle([...log, ...tombstones, next]));
+  });
+
+  it('re-reads and folds again when another writer changes the item between read and write', async () => {
+    const ent = entity();
+    const sink = sinkFor();
+    await sink.apply(
+      batchOf('view', [change({ entity: ent, key: 'a', offset: 0, version: 1, data: { n: 1 } })]),
+      ctx,
+    );
+    let raced = false;
+    const name = 'raceInjector';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!raced && context.commandName === 'PutItemCommand') {
+          raced = true; // a concurrent writer lands version 2 just before our compare-and-set
+          await sinkFor().apply(
+            batchOf('view', [
+              change({
+                entity: ent,
+                key: 'a',
+                offset: 1,
+                version: 2,
+                partition: 1,
+                data: { n: 2 },
+              }),
+            ]),
+            ctx,
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const patch = change({
+        entity: ent,
+        key: 'a',
+        offset: 5,
+        version: 3,
+        op: 'patch',
+        data: { extra: true },
+      });
+      const result = await sink.apply(batchOf('view', [patch]), ctx);
+      expect(statuses(result.outcomes)).toEqual({ 5: 'applied' });
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(raced).toBe(true);
+    expect((await viewOf(ent)).get(`${ent}#a`)?.data).toEqual({ n: 2, extra: true });
+  });
+
+  it('quarantines an item DynamoDB refuses (over 400 KB) and keeps the key at its previous change', async () => {
+    const ent = entity();
+    const ok = change({ entity: ent, key: 'a', offset: 0, version: 1, data: { small: 'x' } });
+    const huge = change({
+      entity: ent,
+      key: 'a',
+      offset: 1,
+      version: 2,
+      data: { big: 'x'.repeat(410_000) },
+    });
+    const other = change({ entity: ent, key: 'b', offset: 2, version: 1 });
+    const result = await sinkFor().apply(batchOf('view', [ok, huge, other]), ctx);
+    expect(statuses(result.outcomes)).toEqual({ 0: 'applied', 1: 'poison', 2: 'applied' });
+    const poison = result.outcomes.find((o) => o.offset === 1);
+    expect(poison?.status === 'poison' && poison.error.reason).toBe('dynamodb-validation');
+    expect(await viewOf(ent)).toEqual(oracle([ok, other]));
+  });
+
+  it('quarantines data that would overwrite the item bookkeeping', async () => {
+    const ent = entity();
+    const result = await sinkFor().apply(
+      batchOf('view', [change({ entity: ent, key: 'a', offset: 0, version: 1, data: { _v: 99 } })]),
+      ctx,
+    );
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({
+        status: 'poison',
+        error: expect.objectContaining({ reason: 'reserved-attribute' }),
+      }),
+    ]);
+    expect((await viewOf(ent)).size).toBe(0);
+  });
+
+  it('stores what the projection returns and drops the entity from the view when it returns null', async () => {
+    const ent = entity();
+    const projection = defineProjection({
+      entity: ent,
+      project: ({ data }) =>
+        data?.hidden === true ? null : { label: String(data?.name).toUpperCase() },
+    });
+    const log = [
+      change({ entity: ent, key: 'a', offset: 0, version: 1, data: { name: 'ann', secret: 1 } }),
+      change({ entity: ent, key: 'b', offset: 1, version: 1, data: { name: 'bo' } }),
+      change({ entity: ent, key: 'b', offset: 2, version: 2, data: { name: 'bo', hidden: true } }),
+    ];
+    await sinkFor({ projections: [projection] }).apply(batchOf('view', log.slice(0, 2)), ctx);
+    await sinkFor({ projections: [projection] }).apply(batchOf('view', log.slice(2)), ctx);
+    const view = await viewOf(ent);
+    expect(view.get(`${ent}#a`)?.data).toEqual({ label: 'ANN' });
+    expect(view.get(`${ent}#b`)?.deleted).toBe(true);
+    expect(view).toEqual(oracle(log.map((c) => projectChange(c, projection))));
+  });
+});
+
+describe('DynamoDbSink aggregates', () => {
+  const declare = (ent: string) =>
+    defineAggregate({
+      name: `${ent}-by-customer`,
+      entity: ent,
+      groupBy: 'customerId',
+      measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
+    });
+  // ids and topic unique to the test: markers and checkpoints share the ledger table
+  const order = (
+    ent: string,
+    offset: number,
+    customer: string,
+    amount: number,
+    id = `o${offset}`,
+  ) =>
+    change({
+      entity: ent,
+      key: id,
+      offset,
+      version: 1,
+      id: `${ent}-${id}`,
+      topic: ent,
+      data: { customerId: customer, amount },
+    });
+
+  it('adds each event once, checkpoints with the totals, and ignores the same events redelivered', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const log = [
+      order(ent, 0, 'c1', 10.1),
+      order(ent, 1, 'c2', 5),
+      order(ent, 2, 'c1', 0.2),
+      order(ent, 3, 'c1', 10.1, 'o0'), // the same event published twice
+    ];
+    const first = await sink.apply(batchOf('view', log), ctx);
+    expect(first.checkpointedThrough).toBe(3);
+    expect(statuses(first.outcomes)).toEqual({
+      0: 'applied',
+      1: 'applied',
+      2: 'applied',
+      3: 'duplicate',
+    });
+    const again = await sink.apply(batchOf('view', log.slice(1)), ctx);
+    expect(new Set(again.outcomes.map((o) => o.status))).toEqual(new Set(['duplicate']));
+    expect(await aggregateItems(client, tables.view)).toMatchObject({
+      [`agg#${ent}-by-customer#c1`]: { orderCount: 2, totalSpent: 10.3 },
+      [`agg#${ent}-by-customer#c2`]: { orderCount: 1, totalSpent: 5 },
+    });
+    expect(await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)).toBeGreaterThanOrEqual(
+      3,
+    );
+  });
+
+  it('splits a large batch into transactions within the 100-item limit and stays exact', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const log = Array.from({ length: 150 }, (_, i) =>
+      change({
+        entity: ent,
+        key: `o${i}`,
+        offset: i,
+        version: 1,
+        id: `${ent}-${i}`,
+        topic: ent,
+        data: { customerId: `c${i}`, amount: 1 },
+      }),
+    );
+    const counter = countRequests(client);
+    const result = await sink.apply(batchOf('view', log), ctx);
+    counter.detach();
+    expect(result.checkpointedThrough).toBe(149);
+    expect(counter.counts.TransactWriteItemsCommand).toBe(4);
+    const totals = await aggregateItems(client, tables.view);
+    expect(Object.keys(totals).filter((k) => k.startsWith(`agg#${ent}-`))).toHaveLength(150);
+    expect(await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)).toBe(149);
+  });
+
+  it('does not checkpoint past a record whose view write must be retried', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const log = [order(ent, 0, 'c1', 1), order(ent, 1, 'c1', 2), order(ent, 2, 'c1', 4)];
+    const name = 'throttleOne';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as { input?: { Item?: { pk?: { S?: string } } } }).input;
+        if (context.commandName === 'PutItemCommand' && input?.Item?.pk?.S === `${ent}#o1`) {
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    let result: Awaited<ReturnType<DynamoDbSink['apply']>>;
+    try {
+      result = await sink.apply(batchOf('view', log, null), ctx);
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(statuses(result.outcomes)).toEqual({ 0: 'applied', 1: 'retry', 2: 'retry' });
+    expect(result.checkpointedThrough).toBe(0);
+    expect((await aggregateItems(client, tables.view))[`agg#${ent}-by-customer#c1`]).toEqual({
+      orderCount: 1,
+      totalSpent: 1,
+    });
+    const retried = await sink.apply(batchOf('view', log.slice(1), 0), ctx);
+    expect(statuses(retried.outcomes)).toEqual({ 1: 'applied', 2: 'applied' });
+    expect((await aggregateItems(client, tables.view))[`agg#${ent}-by-customer#c1`]).toEqual({
+      orderCount: 3,
+      totalSpent: 7,
+    });
+  });
+
+  it('stays exact when the invocation dies right after a transaction committed', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const log = [order(ent, 0, 'c1', 1), order(ent, 1, 'c2', 2)];
+    const name = 'crashAfterCommit';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'TransactWriteItemsCommand') throw new Error('simulated crash');
+        return out;
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await expect(sink.apply(batchOf('view', log), ctx)).rejects.toThrow('simulated crash');
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    await client.send(
+      new PutItemCommand({ TableName: tables.ledger, Item: { pk: { S: 'noop' } } }),
+    );
+    const redelivered = await sink.apply(batchOf('view', log), ctx);
+    expect(new Set(redelivered.outcomes.map((o) => o.status))).toEqual(new Set(['duplicate']));
+    const totals = await aggregateItems(client, tables.view);
+    expect(totals[`agg#${ent}-by-customer#c1`]).toEqual({ orderCount: 1, totalSpent: 1 });
+    expect(totals[`agg#${ent}-by-customer#c2`]).toEqual({ orderCount: 1, totalSpent: 2 });
+  });
+});

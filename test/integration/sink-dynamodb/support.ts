@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { fromViewItem } from '../../../functions/adapters/dynamodb-view-item.js';
+import type { Change } from '../../../functions/core/change.js';
+import type { KafkaRecord } from '../../../functions/core/record.js';
+import type { SinkBatch } from '../../../functions/core/sink.js';
+import { entityKey, foldChanges, type ViewState } from '../../../functions/core/view-state.js';
+
+/** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
+export async function createTables(client: DynamoDBClient, prefix: string) {
+  const suffix = randomUUID().slice(0, 8);
+  const view = `${prefix}-view-${suffix}`;
+  const ledger = `${prefix}-ledger-${suffix}`;
+  for (const TableName of [view, ledger]) {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName });
+  }
+  return {
+    view,
+    ledger,
+    drop: async () => {
+      for (const TableName of [view, ledger])
+        await client.send(new DeleteTableCommand({ TableName }));
+    },
+  };
+}
+
+export async function scanAll(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start !== undefined);
+  return items;
+}
+
+/** Stored view states by `<entity>#<key>` (aggregate items left out). */
+export async function viewStates(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Map<string, ViewState>> {
+  const items = await scanAll(client, table);
+  return new Map(
+    items
+      .filter((i) => !String(i.pk).startsWith('agg#'))
+      .map((i) => [String(i.pk), fromViewItem(i)]),
+  );
+}
+
+/** Aggregate items by pk, measures only (as numbers). */
+export async function aggregateItems(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const item of await scanAll(client, table)) {
+    if (!String(item.pk).startsWith('agg#')) continue;
+    const { pk, _aggregate, _group, ...measures } = item;
+    out[String(pk)] = Object.fromEntries(Object.entries(measures).map(([k, v]) => [k, Number(v)]));
+  }
+  return out;
+}
+
+/** The oracle: every key's changes (log order) folded through `applyChange`. */
+export function oracle(log: readonly Change[]): Map<string, ViewState> {
+  const byKey = new Map<string, Change[]>();
+  for (const c of log) byKey.set(entityKey(c), [...(byKey.get(entityKey(c)) ?? []), c]);
+  const out = new Map<string, ViewState>();
+  for (const [key, changes] of byKey) {
+    const state = foldChanges(undefined, changes);
+    if (state !== undefined) out.set(key, state);
+  }
+  return out;
+}
+
+export async function checkpointOf(
+  client: DynamoDBClient,
+  ledger: string,
+  pk: string,
+): Promise<number | null> {
+  const res = await client.send(
+    new GetItemCommand({ TableName: ledger, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
+  return res.Item?.offset?.N === undefined ? null : Number(res.Item.offset.N);
+}
+
+/** A sink batch of decoded changes (one topic-partition, ascending offsets). */
+export function batchOf(
+  sink: string,
+  changes: readonly Change[],
+  checkpoint: number | null = null,
+): SinkBatch {
+  const first = changes[0];
+  return {
+    sink,
+    topic: first?.coords.topic ?? 'changes',
+    partition: first?.coords.partition ?? 0,
+    checkpoint,
+    entries: changes.map((change) => ({ record: recordOf(change), change })),
+  };
+}
+
+function recordOf(change: Change): KafkaRecord {
+  const { topic, partition, offset } = change.coords;
+  const key = Buffer.from(`${change.entity}:${change.key}`);
+  const value = change.tombstone ? null : Buffer.from(JSON.stringify({ id: change.eventId }));
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: 0,
+    timestampType: 'CREATE_TIME',
+    key,
+    value,
+    headers: [],
+    raw: {
+      topic,
+      partition,
+      offset,
+      timestamp: 0,
+      timestampType: 'CREATE_TIME',
+      key: key.toString('base64'),
+      value: value?.toString('base64') ?? null,
+    },
+  };
+}
+
+export const ctx = { remainingTimeMs: () => 60_000 };

@@ -1,0 +1,148 @@
+/**
+ * The S3 on-failure destination of a Kafka event source mapping: when retries are
+ * exhausted, Lambda writes one JSON object per failed batch holding the invocation record
+ * (request/response context, `KafkaBatchInfo`) and, for S3 only, the whole event as an
+ * escaped JSON string in `payload` (AWS Lambda developer guide, "Capturing discarded
+ * batches for Amazon MSK and self-managed Apache Kafka event sources").
+ */
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { MskEvent } from '../../functions/core/msk-event.js';
+import type { FetchedRecord } from './event-builder.js';
+
+export interface FailedBatch {
+  readonly functionArn: string;
+  readonly eventSourceArn: string;
+  readonly bootstrapServers: string;
+  /** the event of the last attempt, restricted to the records given up on */
+  readonly event: MskEvent;
+  readonly records: readonly FetchedRecord[];
+  readonly approximateInvokeCount: number;
+  /** the last attempt's failure: a function error, or a partial batch response */
+  readonly functionError: string | undefined;
+}
+
+export interface InvocationRecord {
+  readonly requestContext: {
+    readonly requestId: string;
+    readonly functionArn: string;
+    readonly condition: 'RetryAttemptsExhausted';
+    readonly approximateInvokeCount: number;
+  };
+  readonly responseContext: {
+    readonly statusCode: number;
+    readonly executedVersion: string;
+    readonly functionError?: string;
+  };
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly KafkaBatchInfo: {
+    readonly batchSize: number;
+    readonly eventSourceArn: string;
+    readonly bootstrapServers: string;
+    readonly payloadSize: number;
+    readonly recordsInfo: Readonly<
+      Record<
+        string,
+        {
+          readonly firstRecordOffset: string;
+          readonly lastRecordOffset: string;
+          readonly firstRecordTimestamp: string;
+          readonly lastRecordTimestamp: string;
+        }
+      >
+    >;
+  };
+  /** the whole event, as a JSON string */
+  readonly payload: string;
+}
+
+export function buildInvocationRecord(
+  batch: FailedBatch,
+  now: Date,
+  requestId: string = randomUUID(),
+): InvocationRecord {
+  const payload = JSON.stringify(batch.event);
+  const recordsInfo: Record<string, InvocationRecord['KafkaBatchInfo']['recordsInfo'][string]> = {};
+  for (const record of batch.records) {
+    const id = `${record.topic}-${record.partition}`;
+    const iso = new Date(record.timestamp).toISOString();
+    const info = recordsInfo[id];
+    recordsInfo[id] =
+      info === undefined
+        ? {
+            firstRecordOffset: String(record.offset),
+            lastRecordOffset: String(record.offset),
+            firstRecordTimestamp: iso,
+            lastRecordTimestamp: iso,
+          }
+        : { ...info, lastRecordOffset: String(record.offset), lastRecordTimestamp: iso };
+  }
+  return {
+    requestContext: {
+      requestId,
+      functionArn: batch.functionArn,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: batch.approximateInvokeCount,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(batch.functionError === undefined ? {} : { functionError: batch.functionError }),
+    },
+    version: '1.0',
+    timestamp: now.toISOString(),
+    KafkaBatchInfo: {
+      batchSize: batch.records.length,
+      eventSourceArn: batch.eventSourceArn,
+      bootstrapServers: batch.bootstrapServers,
+      payloadSize: Buffer.byteLength(payload),
+      recordsInfo,
+    },
+    payload,
+  };
+}
+
+/**
+ * Object key, after the layout Lambda uses for stream destinations:
+ * `aws/lambda/<mapping uuid>/<topic-partition>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`.
+ */
+export function destinationKey(
+  mappingId: string,
+  partitionId: string,
+  now: Date,
+  id: string = randomUUID(),
+): string {
+  const iso = now.toISOString();
+  const [date] = iso.split('T');
+  const stamp = iso.slice(0, 19).replace(/:/g, '.');
+  return `aws/lambda/${mappingId}/${partitionId}/${(date ?? '').replace(/-/g, '/')}/${stamp}-${id}`;
+}
+
+export interface FailureDestination {
+  send(batch: FailedBatch): Promise<string>;
+}
+
+export class S3FailureDestination implements FailureDestination {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly mappingId: string,
+  ) {}
+
+  async send(batch: FailedBatch): Promise<string> {
+    const now = new Date();
+    const first = batch.records[0];
+    const partitionId = first === undefined ? 'unknown' : `${first.topic}-${first.partition}`;
+    const key = destinationKey(this.mappingId, partitionId, now);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: JSON.stringify(buildInvocationRecord(batch, now)),
+        ContentType: 'application/json',
+      }),
+    );
+    return key;
+  }
+}

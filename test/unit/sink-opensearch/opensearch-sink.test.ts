@@ -1,0 +1,399 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Change } from '../../../functions/core/change.js';
+import { PoisonError, RetriableError } from '../../../functions/core/errors.js';
+import { fromDocument } from '../../../functions/core/opensearch/document.js';
+import { RequestTooLargeError } from '../../../functions/core/opensearch/store.js';
+import type { RecordOutcome } from '../../../functions/core/sink.js';
+import { foldChanges } from '../../../functions/core/view-state.js';
+import { OpenSearchSink } from '../../../functions/sink-opensearch/opensearch-sink.js';
+import { batch, change, entry } from './support/changes.js';
+import { MemoryStore } from './support/memory-store.js';
+
+const W = 'p-customer-write';
+
+function setup(options: { maxActions?: number; maxBytes?: number } = {}) {
+  const store = new MemoryStore();
+  const sink = new OpenSearchSink({
+    name: 'opensearch',
+    store,
+    indexPrefix: 'p',
+    layout: { numberOfShards: 1, numberOfReplicas: 0 },
+    bulkLimits: {
+      maxActions: options.maxActions ?? 1000,
+      maxBytes: options.maxBytes ?? 5 * 1024 * 1024,
+    },
+  });
+  return { store, sink };
+}
+
+const byOffset = (outcomes: readonly RecordOutcome[]) =>
+  Object.fromEntries(
+    [...outcomes].sort((a, b) => a.offset - b.offset).map((o) => [o.offset, o.status]),
+  );
+
+const stored = (store: MemoryStore, id: string, index = W) => {
+  const doc = store.docs.get(`${index}/${id}`);
+  return doc === undefined ? undefined : fromDocument(doc.source, doc.version);
+};
+
+describe('OpenSearchSink', () => {
+  it('writes each key once per batch, at its last version, in one bulk request', async () => {
+    const { store, sink } = setup();
+    const changes = [
+      change({ offset: 0, key: 'a', version: 1 }),
+      change({ offset: 1, key: 'b', version: 1 }),
+      change({ offset: 2, key: 'a', version: 2, data: { name: 'A2' } }),
+    ];
+    const result = await sink.apply(batch(changes));
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'applied', 1: 'applied', 2: 'applied' });
+    expect(store.bulkBodies).toHaveLength(1);
+    expect(store.actionsSent()).toBe(2);
+    expect(store.docs.get(`${W}/a`)?.version).toBe(4);
+    expect(stored(store, 'a')?.data).toEqual({ name: 'A2' });
+    expect(store.ensured).toEqual([W]);
+  });
+
+  it('reports a redelivered batch as duplicates and changes nothing', async () => {
+    const { store, sink } = setup();
+    const changes = [
+      change({ offset: 0, version: 1 }),
+      change({ offset: 1, key: 'b', version: 5 }),
+    ];
+    await sink.apply(batch(changes));
+    const before = structuredClone([...store.docs]);
+    const again = await sink.apply(batch(changes));
+    expect(byOffset(again.outcomes)).toEqual({ 0: 'duplicate', 1: 'duplicate' });
+    expect([...store.docs]).toEqual(before);
+  });
+
+  it('reports an older version arriving late as stale', async () => {
+    const { store, sink } = setup();
+    await sink.apply(batch([change({ offset: 5, version: 9 })]));
+    const late = await sink.apply(batch([change({ offset: 6, version: 3, data: { old: true } })]));
+    expect(byOffset(late.outcomes)).toEqual({ 6: 'stale' });
+    expect(stored(store, '42')?.sourceVersion).toBe(9);
+  });
+
+  it('keeps a deleted key as a tombstone that rejects a late older upsert', async () => {
+    const { store, sink } = setup();
+    await sink.apply(
+      batch([change({ offset: 0, version: 1 }), change({ offset: 1, version: 2, op: 'delete' })]),
+    );
+    expect(stored(store, '42')?.deleted).toBe(true);
+    const late = await sink.apply(batch([change({ offset: 2, version: 1, eventId: 'replayed' })]));
+    expect(byOffset(late.outcomes)).toEqual({ 2: 'stale' });
+    expect(stored(store, '42')).toMatchObject({ deleted: true, ev: 4 });
+  });
+
+  it('folds patches over the stored document read with one mget', async () => {
+    const { store, sink } = setup();
+    await sink.apply(batch([change({ offset: 0, version: 1, data: { name: 'Ada', age: 36 } })]));
+    const result = await sink.apply(
+      batch([
+        change({ offset: 1, version: 2, op: 'patch', data: { age: 37 } }),
+        change({ offset: 2, key: 'x', version: 1 }),
+        change({ offset: 3, version: 3, op: 'patch', data: { city: 'London' } }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 1: 'applied', 2: 'applied', 3: 'applied' });
+    expect(store.mgets).toBe(1);
+    expect(store.bulkBodies).toHaveLength(2);
+    expect(stored(store, '42')).toMatchObject({
+      ev: 6,
+      data: { name: 'Ada', age: 37, city: 'London' },
+    });
+  });
+
+  it('deletes with a Kafka tombstone only state written earlier in the same partition', async () => {
+    const { store, sink } = setup();
+    await sink.apply(batch([change({ offset: 10, version: 7 })]));
+    const result = await sink.apply(batch([change({ offset: 11, tombstone: true })]));
+    expect(byOffset(result.outcomes)).toEqual({ 11: 'applied' });
+    expect(stored(store, '42')).toMatchObject({ deleted: true, ev: 15 });
+    // the next real version still wins over the odd tombstone version
+    await sink.apply(batch([change({ offset: 12, version: 8 })]));
+    expect(stored(store, '42')).toMatchObject({ deleted: false, ev: 16 });
+    // a redelivered tombstone does not delete state written after it
+    const again = await sink.apply(batch([change({ offset: 11, tombstone: true })]));
+    expect(byOffset(again.outcomes)).toEqual({ 11: 'stale' });
+    expect(stored(store, '42')?.deleted).toBe(false);
+  });
+
+  it('quarantines a rejected document and indexes the rest of the batch', async () => {
+    const { store, sink } = setup();
+    store.intercept = (a) =>
+      typeof (a.source.data as Record<string, unknown> | undefined)?.age === 'object'
+        ? {
+            status: 400,
+            error: {
+              type: 'mapper_parsing_exception',
+              reason: 'failed to parse field [data.age] of type [long]',
+            },
+          }
+        : undefined;
+    const result = await sink.apply(
+      batch([
+        change({ offset: 0, key: 'bad', version: 1, data: { age: { years: 3 } } }),
+        change({ offset: 1, key: 'ok', version: 1 }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'poison', 1: 'applied' });
+    const poison = result.outcomes.find((o) => o.offset === 0);
+    expect(poison?.status === 'poison' && poison.error).toBeInstanceOf(PoisonError);
+    expect(poison?.status === 'poison' && poison.error.message).toMatch(
+      /mapper_parsing_exception.*data\.age/,
+    );
+    expect(poison?.status === 'poison' && poison.error.context).toMatchObject({
+      topic: 'changes',
+      partition: 0,
+      offset: 0,
+      sink: 'opensearch',
+    });
+    expect(store.docs.has(`${W}/bad`)).toBe(false);
+  });
+
+  it('falls back to the newest indexable version of a key when its last one is rejected', async () => {
+    const { store, sink } = setup();
+    store.intercept = (a) =>
+      a.version === 6 ? { status: 400, error: { type: 'mapper_parsing_exception' } } : undefined;
+    const result = await sink.apply(
+      batch([
+        change({ offset: 0, version: 1 }),
+        change({ offset: 1, version: 2 }),
+        change({ offset: 2, version: 3 }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'applied', 1: 'applied', 2: 'poison' });
+    expect(stored(store, '42')?.sourceVersion).toBe(2);
+  });
+
+  it('quarantines only the patch that cannot be indexed when a fold is rejected', async () => {
+    const { store, sink } = setup();
+    await sink.apply(batch([change({ offset: 0, version: 1, data: { age: 1 } })]));
+    store.intercept = (a) =>
+      typeof (a.source.data as Record<string, unknown> | undefined)?.age === 'object'
+        ? { status: 400, error: { type: 'mapper_parsing_exception' } }
+        : undefined;
+    const result = await sink.apply(
+      batch([
+        change({ offset: 1, version: 2, op: 'patch', data: { city: 'Paris' } }),
+        change({ offset: 2, version: 3, op: 'patch', data: { age: { years: 2 } } }),
+        change({ offset: 3, version: 4, op: 'patch', data: { zip: '75001' } }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 1: 'applied', 2: 'poison', 3: 'applied' });
+    expect(stored(store, '42')).toMatchObject({
+      ev: 8,
+      data: { age: 1, city: 'Paris', zip: '75001' },
+    });
+  });
+
+  it('re-reads when another writer stores a newer version between the read and the write', async () => {
+    const { store, sink } = setup();
+    await sink.apply(batch([change({ offset: 0, version: 1, data: { a: 1 } })]));
+    let raced = false;
+    store.beforeBulk = () => {
+      if (raced) return;
+      raced = true;
+      const other = {
+        data: { b: 2 },
+        _deleted: false,
+        _v: 10,
+        _sv: 5,
+        _eid: 'other',
+        _ts: '',
+        _topic: 'changes',
+        _partition: 0,
+        _offset: 9,
+      };
+      store.put({ index: W, id: '42', version: 10, source: other });
+    };
+    const result = await sink.apply(
+      batch([change({ offset: 1, version: 4, op: 'patch', data: { c: 3 } })]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 1: 'stale' });
+    expect(store.mgets).toBe(2);
+    expect(stored(store, '42')).toMatchObject({ ev: 10, data: { b: 2 } });
+  });
+
+  it('reports transiently failed items as retry and the rest as settled', async () => {
+    const { store, sink } = setup();
+    store.intercept = (a) =>
+      a.id === 'busy'
+        ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } }
+        : undefined;
+    const result = await sink.apply(
+      batch([
+        change({ offset: 0, key: 'busy', version: 1 }),
+        change({ offset: 1, key: 'ok', version: 1 }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'retry', 1: 'applied' });
+    const retry = result.outcomes.find((o) => o.offset === 0);
+    expect(retry?.status === 'retry' && retry.error).toBeInstanceOf(RetriableError);
+    expect(retry?.status === 'retry' && retry.error.message).toMatch(
+      /es_rejected_execution_exception/,
+    );
+  });
+
+  it('reports every record of a failed bulk request as retry', async () => {
+    const { store, sink } = setup();
+    store.bulk = async () => {
+      throw new RetriableError('bulk: ConnectionError: connect ECONNREFUSED');
+    };
+    const result = await sink.apply(
+      batch([change({ offset: 0, version: 1 }), change({ offset: 1, key: 'b', version: 1 })]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'retry', 1: 'retry' });
+  });
+
+  it('halves a bulk request the cluster finds too large, and quarantines a single document that still is', async () => {
+    const { store, sink } = setup();
+    const real = store.bulk.bind(store);
+    store.bulk = async (ndjson) => {
+      if (ndjson.includes('huge') || ndjson.split('\n').length > 5)
+        throw new RequestTooLargeError('HTTP 413');
+      return real(ndjson);
+    };
+    const result = await sink.apply(
+      batch([
+        change({ offset: 0, key: 'a', version: 1 }),
+        change({ offset: 1, key: 'b', version: 1 }),
+        change({ offset: 2, key: 'c', version: 1, data: { huge: true } }),
+        change({ offset: 3, key: 'd', version: 1 }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({
+      0: 'applied',
+      1: 'applied',
+      2: 'poison',
+      3: 'applied',
+    });
+  });
+
+  it('passes decoder poison through and quarantines entities that cannot name an index', async () => {
+    const { store, sink } = setup();
+    const decoded = entry(change({ offset: 0, version: 1 }));
+    const poison = new PoisonError('invalid-json', 'bad');
+    const result = await sink.apply({
+      ...batch([]),
+      entries: [
+        decoded,
+        { record: entry(change({ offset: 1 })).record, poison },
+        entry(change({ offset: 2, entity: 'Customer', version: 1 })),
+        entry(change({ offset: 3, key: 'x'.repeat(600), version: 1 })),
+      ],
+    });
+    expect(byOffset(result.outcomes)).toEqual({
+      0: 'applied',
+      1: 'poison',
+      2: 'poison',
+      3: 'poison',
+    });
+    const reasons = result.outcomes.flatMap((o) => (o.status === 'poison' ? [o.error.reason] : []));
+    expect(reasons.sort()).toEqual(['invalid-document-id', 'invalid-entity-name', 'invalid-json']);
+    expect(store.ensured).toEqual([W]);
+  });
+
+  it('sends 2,000 distinct keys in two bulk requests of 1,000', async () => {
+    const { store, sink } = setup();
+    const changes = Array.from({ length: 2000 }, (_, i) =>
+      change({ offset: i, key: `k${i}`, version: 1 }),
+    );
+    const result = await sink.apply(batch(changes));
+    expect(result.outcomes.every((o) => o.status === 'applied')).toBe(true);
+    expect(store.bulkBodies).toHaveLength(2);
+  });
+
+  it('writes one document per entity index through its write alias', async () => {
+    const { store, sink } = setup();
+    await sink.apply(
+      batch([
+        change({ offset: 0, entity: 'customer', version: 1 }),
+        change({ offset: 1, entity: 'order', version: 1 }),
+      ]),
+    );
+    expect([...store.docs.keys()].sort()).toEqual(['p-customer-write/42', 'p-order-write/42']);
+    expect(store.ensured.sort()).toEqual(['p-customer-write', 'p-order-write']);
+  });
+});
+
+describe('OpenSearchSink against the fold oracle', () => {
+  type Op = {
+    key: string;
+    kind: 'upsert' | 'patch' | 'delete' | 'tombstone';
+    version: number;
+    field: number;
+  };
+  const opArb = fc.record({
+    key: fc.constantFrom('a', 'b', 'c'),
+    kind: fc.constantFrom('upsert', 'patch', 'delete', 'tombstone'),
+    version: fc.integer({ min: 0, max: 12 }),
+    field: fc.integer({ min: 0, max: 3 }),
+  }) as fc.Arbitrary<Op>;
+
+  const toChange = (op: Op, offset: number): Change =>
+    op.kind === 'tombstone'
+      ? change({ offset, key: op.key, tombstone: true })
+      : change({
+          offset,
+          key: op.key,
+          op: op.kind,
+          version: op.version,
+          data: { [`f${op.field}`]: offset },
+          eventId: `e${offset}`,
+        });
+
+  it('ends every key at the oracle state whatever the batching, redelivery and transient failures', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 50 }),
+        async (ops, sizes, rewinds, flaky) => {
+          const log = ops.map(toChange);
+          const { store, sink } = setup({ maxActions: 2 });
+          let f = 0;
+          store.intercept = () =>
+            flaky[f++ % flaky.length] === true
+              ? { status: 503, error: { type: 'unavailable_shards_exception' } }
+              : undefined;
+          // deliver like an event source mapping: from the first unapplied offset, in
+          // batches of varying size, sometimes rewinding (a crash before the checkpoint)
+          let next = 0;
+          let step = 0;
+          while (next < log.length && step < 500) {
+            const size = sizes[step % sizes.length] as number;
+            const rewind = rewinds[step % rewinds.length] as number;
+            step++;
+            const start = Math.max(0, next - (step % 3 === 0 ? rewind : 0));
+            const slice = log.slice(start, start + size);
+            const result = await sink.apply(batch(slice));
+            const retry = result.outcomes.filter((o) => o.status === 'retry').map((o) => o.offset);
+            next = retry.length > 0 ? Math.min(...retry) : Math.max(next, start + slice.length);
+            if (step > 200) store.intercept = () => undefined;
+          }
+          expect(next).toBe(log.length);
+          for (const key of ['a', 'b', 'c']) {
+            const oracle = foldChanges(
+              undefined,
+              log.filter((c) => c.key === key),
+            );
+            const actual = stored(store, key);
+            if (oracle === undefined) expect(actual).toBeUndefined();
+            else
+              expect(actual).toMatchObject({
+                ev: oracle.ev,
+                deleted: oracle.deleted,
+                data: oracle.data,
+                offset: oracle.offset,
+              });
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

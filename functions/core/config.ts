@@ -1,5 +1,8 @@
 import { ConfigError } from './errors.js';
 
+// Re-exported for callers that reach for config errors next to the config helpers.
+export { ConfigError };
+
 /**
  * Reads a required environment variable once (callers keep the result at module scope),
  * failing the cold start with a message naming the variable.
@@ -12,7 +15,10 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function optionalEnv(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
 }
@@ -25,8 +31,26 @@ export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 export const Versionings = ['source', 'log'] as const;
 export type Versioning = (typeof Versionings)[number];
 
+/**
+ * How a topic's values are parsed (docs/core.md "Envelope formats"):
+ * - `auto` (default): Debezium when the (unwrapped) value has a `source` object and an
+ *   `op` string and no `entity`; the native envelope otherwise;
+ * - `native` / `debezium`: force one parser (a mismatching record is poison).
+ */
+export const EnvelopeFormats = ['auto', 'native', 'debezium'] as const;
+export type EnvelopeFormat = (typeof EnvelopeFormats)[number];
+
 export interface TopicSettings {
   readonly versioning: Versioning;
+  /** @default 'auto' */
+  readonly format?: EnvelopeFormat;
+  /**
+   * Entity of every record of the topic. Needed for Kafka tombstones whose key carries no
+   * entity (a bare id, a Debezium key struct) and for Debezium topics renamed by routing.
+   * @default native: the Kafka key's `<entity>:` prefix; Debezium: `source.table`, or for
+   * tombstones the last `.`-separated segment of the topic name (Debezium's default naming)
+   */
+  readonly entity?: string;
 }
 
 /** Per-topic settings infra passes to every function as JSON in `STAYSYNC_PIPELINE`. */
@@ -59,10 +83,41 @@ export function parsePipelineConfig(json: string | undefined): PipelineConfig {
         `staysync: ${PIPELINE_ENV}.topics.${topic}.versioning must be one of ${Versionings.join(', ')}, got ${JSON.stringify(versioning)}`,
       );
     }
-    topics[topic] = Object.freeze({ versioning: versioning as Versioning });
+    const format = (settings as { format?: unknown } | null)?.format ?? 'auto';
+    if (!EnvelopeFormats.includes(format as EnvelopeFormat)) {
+      throw new ConfigError(
+        `staysync: ${PIPELINE_ENV}.topics.${topic}.format must be one of ${EnvelopeFormats.join(', ')}, got ${JSON.stringify(format)}`,
+      );
+    }
+    const entity = (settings as { entity?: unknown } | null)?.entity;
+    if (entity !== undefined && (typeof entity !== 'string' || !ENTITY_PATTERN.test(entity))) {
+      throw new ConfigError(
+        `staysync: ${PIPELINE_ENV}.topics.${topic}.entity must match ${ENTITY_PATTERN}, got ${JSON.stringify(entity)}`,
+      );
+    }
+    topics[topic] = Object.freeze({
+      versioning: versioning as Versioning,
+      format: format as EnvelopeFormat,
+      ...(entity === undefined ? {} : { entity }),
+    });
   }
   return Object.freeze({ topics: Object.freeze(topics) });
 }
 
 export const topicVersioning = (config: PipelineConfig, topic: string): Versioning =>
   config.topics[topic]?.versioning ?? 'source';
+
+/** Settings of a topic, defaults filled in (source-versioned, auto-detected format). */
+export const topicSettings = (config: PipelineConfig, topic: string): TopicSettings =>
+  config.topics[topic] ?? DEFAULT_TOPIC_SETTINGS;
+
+const DEFAULT_TOPIC_SETTINGS: TopicSettings = Object.freeze({
+  versioning: 'source',
+  format: 'auto',
+});
+
+/**
+ * Entity names pick table prefixes and index aliases and are joined with `#` into item
+ * keys: letters, digits, `_`, `-`, `.`, starting with a letter or digit, at most 128.
+ */
+export const ENTITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

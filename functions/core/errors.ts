@@ -12,7 +12,10 @@ export interface ErrorContext extends Partial<RecordCoordinates> {
 export class StaysyncError extends Error {
   readonly retriable: boolean;
   readonly context: ErrorContext;
-  constructor(message: string, opts: { retriable: boolean; context?: ErrorContext; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { retriable: boolean; context?: ErrorContext; cause?: unknown },
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.retriable = opts.retriable;
@@ -24,7 +27,11 @@ export class StaysyncError extends Error {
 export class PoisonError extends StaysyncError {
   /** short machine-readable reason, e.g. `invalid-json`, `missing-field` */
   readonly reason: string;
-  constructor(reason: string, message: string, opts: { context?: ErrorContext; cause?: unknown } = {}) {
+  constructor(
+    reason: string,
+    message: string,
+    opts: { context?: ErrorContext; cause?: unknown } = {},
+  ) {
     super(message, { retriable: false, ...opts });
     this.reason = reason;
   }
@@ -46,3 +53,15 @@ export class ConfigError extends StaysyncError {
 
 export const isRetriable = (err: unknown): boolean =>
   err instanceof StaysyncError ? err.retriable : false;
+
+/**
+ * The invocation payload is not a Kafka event at all (wrong shape, a record without
+ * valid coordinates). Nothing can be quarantined or reported for it, so the handler
+ * throws: the event source mapping retries and finally hands it to its on-failure
+ * destination. Lambda never produces such an event; a misrouted test invoke does.
+ */
+export class InvalidEventError extends StaysyncError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}

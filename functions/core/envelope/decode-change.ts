@@ -1,0 +1,50 @@
+import type { Change } from '../change.js';
+import type { TopicSettings } from '../config.js';
+import type { DecodeLimits } from '../limits.js';
+import type { KafkaRecord } from '../record.js';
+import type { ParseContext } from './context.js';
+import { isDebeziumShaped, parseDebeziumEvent } from './debezium.js';
+import { decodeUtf8, isPlainObject, parseJson, poison, typeName, unwrapSchema } from './fields.js';
+import { parseNativeEnvelope } from './native.js';
+import { parseTombstone } from './tombstone.js';
+
+/**
+ * Decodes one Kafka record into a {@link Change}. Throws a `PoisonError` (reason + the
+ * field at fault) for anything that cannot be decoded or validated.
+ */
+export function decodeChange(
+  record: KafkaRecord,
+  settings: TopicSettings,
+  limits: DecodeLimits,
+): Change {
+  const coords = { topic: record.topic, partition: record.partition, offset: record.offset };
+  const kafkaKey = record.key === null ? null : decodeUtf8(record.key, coords, 'kafkaKey');
+  const ctx: ParseContext = { record, coords, settings, limits, kafkaKey };
+  if (record.value === null) return parseTombstone(ctx);
+
+  // MSK decoding already enforced the limit; a record built elsewhere must not bypass it.
+  if (record.value.length > limits.maxValueBytes) {
+    poison(
+      coords,
+      'too-large',
+      'value',
+      `${record.value.length} bytes exceeds the limit of ${limits.maxValueBytes} bytes`,
+    );
+  }
+  const parsed = unwrapSchema(
+    parseJson(decodeUtf8(record.value, coords, 'value'), coords, 'value'),
+  );
+  if (!isPlainObject(parsed)) {
+    return poison(
+      coords,
+      'not-an-object',
+      'value',
+      `must be a JSON object, got ${typeName(parsed)}`,
+    );
+  }
+  const format = settings.format ?? 'auto';
+  if (format === 'debezium' || (format === 'auto' && isDebeziumShaped(parsed))) {
+    return parseDebeziumEvent(parsed, ctx);
+  }
+  return parseNativeEnvelope(parsed, ctx);
+}

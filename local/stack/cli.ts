@@ -2,7 +2,6 @@
  * `tsx local/stack/cli.ts up|down|status` (npm run stack:up / stack:down / stack:status).
  * `status` exits 0 when every service is up, 1 otherwise.
  */
-import { services } from './services/index.js';
 import { down, status, up } from './stack.js';
 import { StackError } from './support/errors.js';
 import { envFile, stackPaths } from './support/paths.js';
@@ -11,6 +10,9 @@ const log = (line: string): void => console.log(line);
 
 async function main(command: string | undefined): Promise<number> {
   const paths = stackPaths();
+  // Imported here, not at the top: a bad STAYSYNC_*_PORT then fails as a StackError
+  // with its one-line message instead of a stack trace from module loading.
+  const { services } = await import('./services/index.js');
   switch (command) {
     case 'up': {
       const begin = Date.now();

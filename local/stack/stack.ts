@@ -35,7 +35,7 @@ export interface ServiceStatus {
 export interface StackOptions {
   /** progress lines (the CLI prints them; tests pass nothing) */
   readonly log?: (line: string) => void;
-  /** how long one service may take to answer after it started; default 180 s */
+  /** how long one service may take to answer after it started; default STAYSYNC_READY_TIMEOUT_S or 180 s */
   readonly readyTimeoutMs?: number;
 }
 
@@ -110,19 +110,21 @@ export function up(
     paths.root,
     async () => {
       const started: string[] = [];
+      const needed = await servicesToStart(services, paths, log);
+      // Everything is prepared before anything starts, so a missing prerequisite or a
+      // failed download fails the whole `up` before a single server was started.
+      await settleAll(needed.map((service) => prepare(service, paths, log)));
       const outcomes = await Promise.allSettled(
-        services.map(async (service) => {
-          if (await bringUp(service, paths, options, log)) started.push(service.name);
-        }),
+        needed.map((service) =>
+          startAndWait(service, paths, options, log, () => started.push(service.name)),
+        ),
       );
       const failures = outcomes.flatMap((outcome) =>
         outcome.status === 'rejected' ? [outcome.reason] : [],
       );
       if (failures.length > 0) {
         await stopServices(services, paths, started, log);
-        throw failures.length === 1
-          ? failures[0]
-          : new StackError(failures.map(messageOf).join('\n\n'));
+        throw combine(failures);
       }
       const env = Object.assign({}, ...services.map((service) => service.env())) as Record<
         string,
@@ -135,54 +137,79 @@ export function up(
   );
 }
 
-/** Returns true when it started the service, false when it was up already. */
-async function bringUp(
+/**
+ * The services that are not up yet. One whose process runs but does not answer is
+ * stopped first (it is restarted below); a port taken by a stranger is an error.
+ */
+async function servicesToStart(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+  log: (line: string) => void,
+): Promise<ServiceDef[]> {
+  const report = await status(services, paths);
+  const needed: ServiceDef[] = [];
+  for (const [i, service] of services.entries()) {
+    const current = report[i];
+    if (current === undefined) continue;
+    if (current.state === 'up') {
+      log(`${service.name}: already up on 127.0.0.1:${service.port} (pid ${current.pid})`);
+      continue;
+    }
+    if (current.state === 'port-in-use') {
+      throw new StackError(
+        `${service.name}: port ${service.port} on 127.0.0.1 is taken by a process the stack did not start. ` +
+          'Stop it, or choose another port (see docs/local-stack.md for the STAYSYNC_*_PORT variables).',
+        { service: service.name },
+      );
+    }
+    if (current.state === 'unresponsive' && current.pid !== undefined) {
+      log(`${service.name}: pid ${current.pid} runs but does not answer; restarting it`);
+      await terminate(current.pid, 20_000);
+    }
+    rmSync(pidFile(paths, service.name), { force: true });
+    needed.push(service);
+  }
+  return needed;
+}
+
+async function prepare(
+  service: ServiceDef,
+  paths: StackPaths,
+  log: (line: string) => void,
+): Promise<void> {
+  const begin = Date.now();
+  log(`${service.name}: preparing…`);
+  await service.prepare(paths);
+  log(`${service.name}: prepared in ${seconds(begin)}`);
+}
+
+async function startAndWait(
   service: ServiceDef,
   paths: StackPaths,
   options: StackOptions,
   log: (line: string) => void,
-): Promise<boolean> {
-  const current = await statusOf(paths, service);
-  if (current.state === 'up') {
-    log(`${service.name}: already up on 127.0.0.1:${service.port} (pid ${current.pid})`);
-    return false;
-  }
-  if (current.state === 'unresponsive' && current.pid !== undefined) {
-    log(`${service.name}: pid ${current.pid} runs but does not answer; restarting it`);
-    await terminate(current.pid, 20_000);
-  }
-  if (current.state === 'port-in-use') {
-    throw new StackError(
-      `${service.name}: port ${service.port} on 127.0.0.1 is taken by a process the stack did not start. ` +
-        'Stop it, or choose another port (see docs/local-stack.md for the STAYSYNC_*_PORT variables).',
-      { service: service.name },
-    );
-  }
-  rmSync(pidFile(paths, service.name), { force: true });
-
+  onSpawned: () => void,
+): Promise<void> {
   const begin = Date.now();
-  log(`${service.name}: preparing (downloads on the first run)…`);
-  await service.prepare(paths);
   const logFile = logFileOf(paths, service.name);
   writeFileSync(
     logFile,
     `\n===== staysync stack: starting ${service.name} at ${new Date().toISOString()} =====\n`,
-    {
-      flag: 'a',
-    },
+    { flag: 'a' },
   );
   const logOffset = statSync(logFile).size;
   const { pid } = await service.start(paths, logFile);
   const record: PidRecord = { pid, port: service.port, startedAt: new Date().toISOString() };
   writeFileSync(pidFile(paths, service.name), JSON.stringify(record));
+  // From here on the caller owns the process: it stops it if this or another service fails.
+  onSpawned();
   log(
     `${service.name}: started (pid ${pid}), waiting for it to answer on 127.0.0.1:${service.port}…`,
   );
 
-  const timeoutMs = options.readyTimeoutMs ?? 180_000;
+  const timeoutMs = options.readyTimeoutMs ?? readyTimeoutFromEnv();
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await service.ready()) break;
+  while (!(await service.ready())) {
     if (!isAlive(pid)) {
       rmSync(pidFile(paths, service.name), { force: true });
       throw new StackError(
@@ -199,11 +226,29 @@ async function bringUp(
     }
     await sleep(250);
   }
-  log(
-    `${service.name}: up on 127.0.0.1:${service.port} in ${((Date.now() - begin) / 1000).toFixed(1)} s`,
-  );
-  return true;
+  log(`${service.name}: up on 127.0.0.1:${service.port} in ${seconds(begin)}`);
 }
+
+/** Waits for every promise; rejects with all the failures once all have settled. */
+async function settleAll(promises: readonly Promise<void>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(promises);
+  const failures = outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [outcome.reason] : [],
+  );
+  if (failures.length > 0) throw combine(failures);
+}
+
+function combine(failures: readonly unknown[]): unknown {
+  return failures.length === 1 ? failures[0] : new StackError(failures.map(messageOf).join('\n\n'));
+}
+
+/** STAYSYNC_READY_TIMEOUT_S: how long one service may take to answer; default 180. */
+function readyTimeoutFromEnv(): number {
+  const raw = Number(process.env.STAYSYNC_READY_TIMEOUT_S ?? '180');
+  return (Number.isFinite(raw) && raw > 0 ? raw : 180) * 1000;
+}
+
+const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /**
  * Stops the services the stack started (all of them, or those named in `only`):

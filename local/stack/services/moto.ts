@@ -27,8 +27,13 @@ const marker = (paths: StackPaths): string => path.join(venv(paths), '.staysync-
 const requirementsHash = (): string =>
   createHash('sha256').update(readFileSync(requirements)).digest('hex').slice(0, 16);
 
-async function mustRun(command: string, args: readonly string[], what: string): Promise<void> {
-  const result = await run(command, args);
+async function mustRun(
+  command: string,
+  args: readonly string[],
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const result = await run(command, args, { env });
   if (result.code !== 0) {
     throw new StackError(
       `${what} failed (exit code ${result.code}):\n${result.text.slice(-4000)}`,
@@ -50,10 +55,12 @@ export const motoService: ServiceDef = {
     rmSync(venv(paths), { recursive: true, force: true });
     await mustRun(python, ['-m', 'venv', venv(paths)], `${python} -m venv ${venv(paths)}`);
     const pip = path.join(venv(paths), 'bin', 'pip');
+    // pip's download cache under .local/cache too: a fresh machine downloads once.
     await mustRun(
       pip,
       ['install', '--quiet', '-r', requirements],
       `pip install -r ${requirements}`,
+      { ...process.env, PIP_CACHE_DIR: path.join(paths.cache, 'pip') },
     );
     writeFileSync(marker(paths), wanted);
   },

@@ -1,0 +1,204 @@
+/**
+ * Typed stage configuration of a staysync pipeline: plain data (JSON-serialisable), so a
+ * stage can live in code (`infra/config/stages.ts`), in `cdk.json` context or in a file.
+ * `validatePipelineSettings` checks it and fills the documented defaults.
+ */
+
+/** The three sinks of DESIGN §3.2; each maps to `functions/sink-<kind>/handler.ts`. */
+export const SinkKinds = ['dynamodb', 'opensearch', 's3-archive'] as const;
+export type SinkKind = (typeof SinkKinds)[number];
+
+/** How a topic's records are versioned (DESIGN §3.1); mirrors functions/core/config.ts. */
+export const TopicVersionings = ['source', 'log'] as const;
+export type TopicVersioning = (typeof TopicVersionings)[number];
+
+export interface TopicSpec {
+  /** Kafka topic name: 1-249 of `[a-zA-Z0-9._-]`. */
+  readonly name: string;
+  /** Number of partitions (can only grow after creation). */
+  readonly partitions: number;
+  /**
+   * Replication factor.
+   * @default - the cluster default (MSK Serverless always uses 3 and rejects other values)
+   */
+  readonly replicationFactor?: number;
+  /**
+   * How long records are kept, in hours; -1 keeps them forever.
+   * @default 168 (7 days)
+   */
+  readonly retentionHours?: number;
+  /**
+   * Log compaction (`cleanup.policy=compact,delete` when retention is finite, `compact`
+   * when it is infinite); without it `cleanup.policy=delete`.
+   * @default false
+   */
+  readonly compaction?: boolean;
+  /**
+   * Versioning mode passed to the sinks in `STAYSYNC_PIPELINE`.
+   * @default 'source'
+   */
+  readonly versioning?: TopicVersioning;
+  /**
+   * What deleting the topic resource (removing it from the config, renaming it, deleting
+   * the stack) does to the Kafka topic.
+   * @default 'retain'
+   */
+  readonly removalPolicy?: 'retain' | 'delete';
+}
+
+export interface PollerSpec {
+  /** @default 1 */
+  readonly minimum?: number;
+  /** @default 10 */
+  readonly maximum?: number;
+}
+
+export interface SinkSpec {
+  /** Topics this sink consumes; each needs a `topics` entry. One event source mapping each. */
+  readonly topics: readonly string[];
+  /**
+   * Records per invocation (1-10000).
+   * @default 500
+   */
+  readonly batchSize?: number;
+  /**
+   * Batching window in seconds (0-300).
+   * @default 1
+   */
+  readonly batchingWindowSeconds?: number;
+  /**
+   * Provisioned pollers per mapping.
+   * @default { minimum: 1, maximum: 10 }
+   */
+  readonly pollers?: PollerSpec;
+  /**
+   * Retries of a failing batch before it goes to the on-failure destination (-1 = forever).
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this are sent to the on-failure destination (-1 = never; else 60-604800).
+   * @default -1
+   */
+  readonly maxRecordAgeSeconds?: number;
+  /** @default 1024 */
+  readonly memoryMiB?: number;
+  /** @default 120 */
+  readonly timeoutSeconds?: number;
+}
+
+export interface ServerlessKafkaSpec {
+  readonly mode: 'serverless';
+}
+
+export interface ProvisionedKafkaSpec {
+  readonly mode: 'provisioned';
+  /** @default '3.8.x' */
+  readonly kafkaVersion?: string;
+  /** @default 'kafka.m7g.large' */
+  readonly instanceType?: string;
+  /** A multiple of the number of availability zones. @default 3 */
+  readonly brokerNodes?: number;
+  /** @default 100 */
+  readonly volumeSizeGiB?: number;
+}
+
+/** An existing MSK cluster with IAM auth; everything needed to reach it without lookups. */
+export interface ImportedKafkaSpec {
+  readonly mode: 'imported';
+  /** `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>` */
+  readonly clusterArn: string;
+  readonly vpcId: string;
+  readonly availabilityZones: readonly string[];
+  /** Private subnets (one per AZ) the functions run in; they must reach the brokers. */
+  readonly privateSubnetIds: readonly string[];
+  /**
+   * Security group of the cluster. It must allow itself on 9098 (IAM over TLS): the
+   * event source mappings and the topic provisioner use it.
+   */
+  readonly securityGroupId: string;
+  /** Route tables of `privateSubnetIds`, needed to add gateway endpoints. @default - no gateway endpoints */
+  readonly privateRouteTableIds?: readonly string[];
+}
+
+export type KafkaSpec = ServerlessKafkaSpec | ProvisionedKafkaSpec | ImportedKafkaSpec;
+
+export interface OpenSearchSpec {
+  /** @default 'r7g.large.search' */
+  readonly instanceType?: string;
+  /** @default 2 */
+  readonly dataNodes?: number;
+  /** Dedicated master nodes (0 = none). @default 0 */
+  readonly masterNodes?: number;
+  /** @default 'm7g.large.search' */
+  readonly masterInstanceType?: string;
+  /** @default 20 */
+  readonly volumeSizeGiB?: number;
+  /** Spread data nodes over AZs (needs dataNodes to be a multiple of the AZ count). @default true when dataNodes > 1 */
+  readonly zoneAwareness?: boolean;
+}
+
+export interface LifecycleSpec {
+  /** Days before objects move to Standard-IA (>= 30; 0 = never). @default 30 */
+  readonly infrequentAccessAfterDays?: number;
+  /** Days before objects move to Glacier Instant Retrieval (0 = never). @default 90 */
+  readonly glacierAfterDays?: number;
+  /** Days before objects expire (0 = never). @default 0 */
+  readonly expireAfterDays?: number;
+}
+
+export interface ArchiveSpec {
+  /** Key prefix of archive objects (ARCHIVE_PREFIX). @default 'archive' */
+  readonly prefix?: string;
+  /** @default { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 0 } */
+  readonly lifecycle?: LifecycleSpec;
+  /** First day partition projection offers for `dt` (yyyy-MM-dd). @default '2025-01-01' */
+  readonly projectionStartDate?: string;
+}
+
+export interface AlarmSpec {
+  /** OffsetLag (records) above which a mapping alarms. @default 10000 */
+  readonly offsetLagThreshold?: number;
+  /** Quarantined records per 5 minutes above which the sink alarms. @default 0 */
+  readonly quarantineThreshold?: number;
+  /** SNS topic ARN the alarms notify. @default - alarms without actions */
+  readonly alarmTopicArn?: string;
+}
+
+export interface StageEnvSpec {
+  readonly account: string;
+  readonly region: string;
+  /** Needed with a fixed region: the app never looks AZs up. */
+  readonly availabilityZones: readonly string[];
+}
+
+/** Everything a pipeline needs; the input of both `SyncPipeline` and the app's stages. */
+export interface PipelineSettings {
+  /** Short lowercase stage name (`[a-z][a-z0-9-]{0,15}`), used in resource names and consumer groups. */
+  readonly stageName: string;
+  readonly topics: readonly TopicSpec[];
+  readonly sinks: Readonly<Partial<Record<SinkKind, SinkSpec>>>;
+  readonly kafka: KafkaSpec;
+  /** Needed when the opensearch sink is configured. @default - defaults of OpenSearchSpec */
+  readonly openSearch?: OpenSearchSpec;
+  /** @default - defaults of ArchiveSpec */
+  readonly archive?: ArchiveSpec;
+  /** Lifecycle of quarantine objects. @default { infrequentAccessAfterDays: 30, glacierAfterDays: 0, expireAfterDays: 365 } */
+  readonly quarantineLifecycle?: LifecycleSpec;
+  /** @default - defaults of AlarmSpec */
+  readonly alarms?: AlarmSpec;
+  /** Log retention of every log group, in days (a CloudWatch-allowed value). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Removal policy of the stores (tables, buckets, domain). @default 'retain' */
+  readonly dataRemovalPolicy?: 'retain' | 'destroy';
+  /** Prefix of OpenSearch index aliases (INDEX_PREFIX). @default `staysync-<stageName>` */
+  readonly indexPrefix?: string;
+  /** Number of AZs of a created VPC (ignored for imported clusters). @default 2 */
+  readonly maxAzs?: number;
+}
+
+/** A deployable stage: the pipeline settings plus where the stack goes. */
+export interface StageConfig extends PipelineSettings {
+  /** @default - environment-agnostic stack */
+  readonly env?: StageEnvSpec;
+}

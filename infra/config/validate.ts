@@ -1,0 +1,398 @@
+import {
+  type ArchiveSpec,
+  type KafkaSpec,
+  type LifecycleSpec,
+  type PipelineSettings,
+  type SinkKind,
+  SinkKinds,
+  type SinkSpec,
+  type TopicSpec,
+  type TopicVersioning,
+  TopicVersionings,
+} from './types.js';
+
+/** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
+export class PipelineConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`staysync: invalid pipeline configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'PipelineConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ResolvedTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number | undefined;
+  /** -1 = forever */
+  readonly retentionMs: number;
+  readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
+  readonly versioning: TopicVersioning;
+  readonly removalPolicy: 'retain' | 'delete';
+}
+
+export interface ResolvedSink {
+  readonly kind: SinkKind;
+  readonly topics: readonly string[];
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly minimumPollers: number;
+  readonly maximumPollers: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface ResolvedLifecycle {
+  readonly infrequentAccessAfterDays: number;
+  readonly glacierAfterDays: number;
+  readonly expireAfterDays: number;
+}
+
+export interface ResolvedOpenSearch {
+  readonly instanceType: string;
+  readonly dataNodes: number;
+  readonly masterNodes: number;
+  readonly masterInstanceType: string;
+  readonly volumeSizeGiB: number;
+  readonly zoneAwareness: boolean;
+}
+
+export interface ResolvedPipeline {
+  readonly stageName: string;
+  readonly topics: readonly ResolvedTopic[];
+  readonly sinks: readonly ResolvedSink[];
+  readonly kafka: KafkaSpec;
+  readonly openSearch: ResolvedOpenSearch;
+  readonly archive: {
+    readonly prefix: string;
+    readonly lifecycle: ResolvedLifecycle;
+    readonly projectionStartDate: string;
+  };
+  readonly quarantineLifecycle: ResolvedLifecycle;
+  readonly alarms: {
+    readonly offsetLagThreshold: number;
+    readonly quarantineThreshold: number;
+    readonly alarmTopicArn: string | undefined;
+  };
+  readonly logRetentionDays: number;
+  readonly dataRemovalPolicy: 'retain' | 'destroy';
+  readonly indexPrefix: string;
+  readonly maxAzs: number;
+}
+
+// CloudWatch Logs accepts only these retention values.
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const CLUSTER_ARN =
+  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]{1,64}\/[A-Za-z0-9-]+$/;
+const HOUR_MS = 3_600_000;
+
+const isInt = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+class Problems {
+  readonly list: string[] = [];
+  check(ok: boolean, message: string): void {
+    if (!ok) this.list.push(message);
+  }
+  int(value: unknown, path: string, min: number, max: number): void {
+    if (value !== undefined) {
+      this.check(
+        isInt(value, min, max),
+        `${path} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+}
+
+function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems): ResolvedTopic {
+  const at = `topics[${i}] (${JSON.stringify(t.name)})`;
+  p.check(
+    typeof t.name === 'string' && TOPIC_NAME.test(t.name) && t.name !== '.' && t.name !== '..',
+    `${at}.name must be 1-249 characters of [a-zA-Z0-9._-]`,
+  );
+  p.check(
+    isInt(t.partitions, 1, 10_000),
+    `${at}.partitions must be an integer in [1, 10000], got ${JSON.stringify(t.partitions)}`,
+  );
+  p.int(t.replicationFactor, `${at}.replicationFactor`, 1, 10);
+  if (serverless && t.replicationFactor !== undefined) {
+    p.check(
+      t.replicationFactor === 3,
+      `${at}.replicationFactor must be 3 or unset on MSK Serverless`,
+    );
+  }
+  if (t.retentionHours !== undefined && t.retentionHours !== -1) {
+    p.int(t.retentionHours, `${at}.retentionHours`, 1, 87_600);
+  }
+  p.check(
+    t.versioning === undefined || TopicVersionings.includes(t.versioning),
+    `${at}.versioning must be one of ${TopicVersionings.join(', ')}`,
+  );
+  p.check(
+    t.removalPolicy === undefined || t.removalPolicy === 'retain' || t.removalPolicy === 'delete',
+    `${at}.removalPolicy must be 'retain' or 'delete'`,
+  );
+  const retentionHours = t.retentionHours ?? 168;
+  const retentionMs = retentionHours === -1 ? -1 : retentionHours * HOUR_MS;
+  const compaction = t.compaction ?? false;
+  return {
+    name: t.name,
+    partitions: t.partitions,
+    replicationFactor: t.replicationFactor,
+    retentionMs,
+    cleanupPolicy: !compaction ? 'delete' : retentionMs === -1 ? 'compact' : 'compact,delete',
+    versioning: t.versioning ?? 'source',
+    removalPolicy: t.removalPolicy ?? 'retain',
+  };
+}
+
+function resolveSink(
+  kind: SinkKind,
+  s: SinkSpec,
+  topicNames: ReadonlySet<string>,
+  p: Problems,
+): ResolvedSink {
+  const at = `sinks.${kind}`;
+  p.check(
+    Array.isArray(s.topics) && s.topics.length > 0,
+    `${at}.topics must list at least one topic`,
+  );
+  for (const topic of s.topics ?? []) {
+    p.check(
+      topicNames.has(topic),
+      `${at}.topics names ${JSON.stringify(topic)}, which is not in topics[]`,
+    );
+  }
+  p.check(new Set(s.topics).size === (s.topics ?? []).length, `${at}.topics lists a topic twice`);
+  p.int(s.batchSize, `${at}.batchSize`, 1, 10_000);
+  p.int(s.batchingWindowSeconds, `${at}.batchingWindowSeconds`, 0, 300);
+  p.int(s.pollers?.minimum, `${at}.pollers.minimum`, 1, 200);
+  p.int(s.pollers?.maximum, `${at}.pollers.maximum`, 1, 2000);
+  const minimumPollers = s.pollers?.minimum ?? 1;
+  const maximumPollers = s.pollers?.maximum ?? Math.max(10, minimumPollers);
+  p.check(
+    minimumPollers <= maximumPollers,
+    `${at}.pollers.minimum (${minimumPollers}) must not exceed pollers.maximum (${maximumPollers})`,
+  );
+  if (s.retryAttempts !== undefined && s.retryAttempts !== -1)
+    p.int(s.retryAttempts, `${at}.retryAttempts`, 0, 10_000);
+  if (s.maxRecordAgeSeconds !== undefined && s.maxRecordAgeSeconds !== -1) {
+    p.int(s.maxRecordAgeSeconds, `${at}.maxRecordAgeSeconds`, 60, 604_800);
+  }
+  p.int(s.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
+  p.int(s.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
+  return {
+    kind,
+    topics: [...(s.topics ?? [])],
+    batchSize: s.batchSize ?? 500,
+    batchingWindowSeconds: s.batchingWindowSeconds ?? 1,
+    minimumPollers,
+    maximumPollers,
+    retryAttempts: s.retryAttempts ?? 10,
+    maxRecordAgeSeconds: s.maxRecordAgeSeconds ?? -1,
+    memoryMiB: s.memoryMiB ?? 1024,
+    timeoutSeconds: s.timeoutSeconds ?? 120,
+  };
+}
+
+function resolveLifecycle(
+  l: LifecycleSpec | undefined,
+  at: string,
+  defaults: ResolvedLifecycle,
+  p: Problems,
+): ResolvedLifecycle {
+  const r: ResolvedLifecycle = {
+    infrequentAccessAfterDays: l?.infrequentAccessAfterDays ?? defaults.infrequentAccessAfterDays,
+    glacierAfterDays: l?.glacierAfterDays ?? defaults.glacierAfterDays,
+    expireAfterDays: l?.expireAfterDays ?? defaults.expireAfterDays,
+  };
+  p.int(r.infrequentAccessAfterDays, `${at}.infrequentAccessAfterDays`, 0, 36_500);
+  p.int(r.glacierAfterDays, `${at}.glacierAfterDays`, 0, 36_500);
+  p.int(r.expireAfterDays, `${at}.expireAfterDays`, 0, 36_500);
+  // S3 refuses a Standard-IA transition before 30 days.
+  p.check(
+    r.infrequentAccessAfterDays === 0 || r.infrequentAccessAfterDays >= 30,
+    `${at}.infrequentAccessAfterDays must be 0 (never) or at least 30 (an S3 minimum)`,
+  );
+  if (r.infrequentAccessAfterDays > 0 && r.glacierAfterDays > 0) {
+    p.check(
+      r.glacierAfterDays >= r.infrequentAccessAfterDays + 30,
+      `${at}.glacierAfterDays must be at least 30 days after infrequentAccessAfterDays (objects stay 30 days in Standard-IA)`,
+    );
+  }
+  if (r.expireAfterDays > 0) {
+    const last = Math.max(r.infrequentAccessAfterDays, r.glacierAfterDays);
+    p.check(r.expireAfterDays > last, `${at}.expireAfterDays must come after every transition`);
+  }
+  return r;
+}
+
+function checkKafka(k: KafkaSpec, p: Problems): void {
+  switch (k?.mode) {
+    case 'serverless':
+      return;
+    case 'provisioned':
+      p.int(k.brokerNodes, 'kafka.brokerNodes', 1, 30);
+      p.int(k.volumeSizeGiB, 'kafka.volumeSizeGiB', 1, 16_384);
+      return;
+    case 'imported':
+      p.check(
+        typeof k.clusterArn === 'string' && CLUSTER_ARN.test(k.clusterArn),
+        `kafka.clusterArn must look like arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>, got ${JSON.stringify(k.clusterArn)}`,
+      );
+      p.check(/^vpc-[0-9a-f]+$/.test(k.vpcId ?? ''), 'kafka.vpcId must be a VPC id (vpc-...)');
+      p.check(
+        (k.privateSubnetIds ?? []).length > 0 &&
+          (k.privateSubnetIds ?? []).every((s) => /^subnet-[0-9a-f]+$/.test(s)),
+        'kafka.privateSubnetIds must list subnet ids (subnet-...)',
+      );
+      p.check(
+        (k.availabilityZones ?? []).length === (k.privateSubnetIds ?? []).length,
+        'kafka.availabilityZones must list one AZ per private subnet',
+      );
+      p.check(
+        /^sg-[0-9a-f]+$/.test(k.securityGroupId ?? ''),
+        'kafka.securityGroupId must be a security group id (sg-...)',
+      );
+      if (k.privateRouteTableIds !== undefined) {
+        p.check(
+          k.privateRouteTableIds.length === (k.privateSubnetIds ?? []).length,
+          'kafka.privateRouteTableIds must list one route table per private subnet',
+        );
+      }
+      return;
+    default:
+      p.check(
+        false,
+        `kafka.mode must be 'serverless', 'provisioned' or 'imported', got ${JSON.stringify((k as { mode?: unknown } | undefined)?.mode)}`,
+      );
+  }
+}
+
+/**
+ * Validates pipeline settings and fills every default. Throws one PipelineConfigError
+ * listing all problems, so a broken stage is fixed in one pass.
+ */
+export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline {
+  const p = new Problems();
+  p.check(
+    typeof s.stageName === 'string' && STAGE_NAME.test(s.stageName),
+    `stageName must match ${STAGE_NAME} (it names resources and consumer groups), got ${JSON.stringify(s.stageName)}`,
+  );
+  checkKafka(s.kafka, p);
+  const serverless = s.kafka?.mode === 'serverless';
+  p.check(Array.isArray(s.topics) && s.topics.length > 0, 'topics must list at least one topic');
+  const topics = (s.topics ?? []).map((t, i) => resolveTopic(t, i, serverless, p));
+  const names = new Set(topics.map((t) => t.name));
+  p.check(names.size === topics.length, 'topics must have unique names');
+  const sinks: ResolvedSink[] = [];
+  for (const [kind, spec] of Object.entries(s.sinks ?? {})) {
+    if (!SinkKinds.includes(kind as SinkKind)) {
+      p.check(false, `sinks.${kind} is not a sink; expected one of ${SinkKinds.join(', ')}`);
+    } else if (spec !== undefined) {
+      sinks.push(resolveSink(kind as SinkKind, spec, names, p));
+    }
+  }
+  p.check(sinks.length > 0, 'sinks must configure at least one sink');
+  const archive: ArchiveSpec = s.archive ?? {};
+  const prefix = archive.prefix ?? 'archive';
+  p.check(
+    /^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/.test(prefix),
+    'archive.prefix must be a key prefix without leading/trailing slash',
+  );
+  const projectionStartDate = archive.projectionStartDate ?? '2025-01-01';
+  p.check(
+    /^\d{4}-\d{2}-\d{2}$/.test(projectionStartDate),
+    'archive.projectionStartDate must be yyyy-MM-dd',
+  );
+  const os = s.openSearch ?? {};
+  p.int(os.dataNodes, 'openSearch.dataNodes', 1, 80);
+  p.int(os.masterNodes, 'openSearch.masterNodes', 0, 5);
+  p.int(os.volumeSizeGiB, 'openSearch.volumeSizeGiB', 10, 16_384);
+  const dataNodes = os.dataNodes ?? 2;
+  const masterNodes = os.masterNodes ?? 0;
+  p.check(
+    masterNodes === 0 || masterNodes === 3 || masterNodes === 5,
+    'openSearch.masterNodes must be 0, 3 or 5',
+  );
+  const zoneAwareness = os.zoneAwareness ?? dataNodes > 1;
+  p.check(
+    !zoneAwareness || dataNodes % 2 === 0 || dataNodes % 3 === 0,
+    'openSearch.dataNodes must be a multiple of 2 or 3 with zoneAwareness',
+  );
+  const logRetentionDays = s.logRetentionDays ?? 30;
+  p.check(
+    LOG_RETENTION_DAYS.includes(logRetentionDays),
+    `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  );
+  p.int(s.alarms?.offsetLagThreshold, 'alarms.offsetLagThreshold', 1, Number.MAX_SAFE_INTEGER);
+  p.int(s.alarms?.quarantineThreshold, 'alarms.quarantineThreshold', 0, Number.MAX_SAFE_INTEGER);
+  if (s.alarms?.alarmTopicArn !== undefined) {
+    p.check(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(s.alarms.alarmTopicArn),
+      'alarms.alarmTopicArn must be an SNS topic ARN',
+    );
+  }
+  p.int(s.maxAzs, 'maxAzs', 2, 3);
+  const indexPrefix = s.indexPrefix ?? `staysync-${s.stageName}`;
+  p.check(
+    /^[a-z0-9][a-z0-9_-]{0,100}$/.test(indexPrefix),
+    'indexPrefix must be lowercase [a-z0-9_-] (an OpenSearch index name prefix)',
+  );
+  const archiveLifecycle = resolveLifecycle(
+    archive.lifecycle,
+    'archive.lifecycle',
+    { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 0 },
+    p,
+  );
+  const quarantineLifecycle = resolveLifecycle(
+    s.quarantineLifecycle,
+    'quarantineLifecycle',
+    { infrequentAccessAfterDays: 30, glacierAfterDays: 0, expireAfterDays: 365 },
+    p,
+  );
+  if (p.list.length > 0) throw new PipelineConfigError(p.list);
+  return {
+    stageName: s.stageName,
+    topics,
+    sinks,
+    kafka: s.kafka,
+    openSearch: {
+      instanceType: os.instanceType ?? 'r7g.large.search',
+      dataNodes,
+      masterNodes,
+      masterInstanceType: os.masterInstanceType ?? 'm7g.large.search',
+      volumeSizeGiB: os.volumeSizeGiB ?? 20,
+      zoneAwareness,
+    },
+    archive: { prefix, lifecycle: archiveLifecycle, projectionStartDate },
+    quarantineLifecycle,
+    alarms: {
+      offsetLagThreshold: s.alarms?.offsetLagThreshold ?? 10_000,
+      quarantineThreshold: s.alarms?.quarantineThreshold ?? 0,
+      alarmTopicArn: s.alarms?.alarmTopicArn,
+    },
+    logRetentionDays,
+    dataRemovalPolicy: s.dataRemovalPolicy ?? 'retain',
+    indexPrefix,
+    maxAzs: s.maxAzs ?? 2,
+  };
+}
+
+/** The `STAYSYNC_PIPELINE` JSON for one sink: the versioning of each topic it consumes. */
+export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): string {
+  const topics: Record<string, { versioning: TopicVersioning }> = {};
+  for (const name of sink.topics) {
+    const topic = resolved.topics.find((t) => t.name === name);
+    if (topic !== undefined) topics[name] = { versioning: topic.versioning };
+  }
+  return JSON.stringify({ topics });
+}

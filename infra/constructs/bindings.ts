@@ -1,0 +1,104 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { HouseFunction } from './house-function.js';
+import type { KafkaCluster } from './kafka-cluster.js';
+import type { SearchDomain } from './search-domain.js';
+
+/**
+ * One function per resource a sink uses: each sets the environment variable of DESIGN §3.2
+ * and the matching IAM grant together, so the two cannot drift apart.
+ */
+
+// Exactly what the ledger/view adapters call (TransactWriteItems is authorised per item).
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+export function bindLedger(fn: HouseFunction, table: dynamodb.ITable): void {
+  fn.addEnvironment('LEDGER_TABLE', table.tableName);
+  table.grant(fn, ...TABLE_ACTIONS);
+}
+
+export function bindView(fn: HouseFunction, table: dynamodb.ITable): void {
+  fn.addEnvironment('VIEW_TABLE', table.tableName);
+  table.grant(fn, ...TABLE_ACTIONS);
+}
+
+export function bindQuarantine(fn: HouseFunction, bucket: s3.IBucket): void {
+  fn.addEnvironment('QUARANTINE_BUCKET', bucket.bucketName);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+  );
+}
+
+export function bindArchive(fn: HouseFunction, bucket: s3.IBucket, prefix: string): void {
+  fn.addEnvironment('ARCHIVE_BUCKET', bucket.bucketName);
+  fn.addEnvironment('ARCHIVE_PREFIX', prefix);
+  // GetObject/HeadObject: after a crash the sink reads the end offset of an object it wrote.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resources: [bucket.arnForObjects(`${prefix}/*`)],
+    }),
+  );
+  // ListBucket turns a missing key into 404 instead of 403; limited to the prefix.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } },
+    }),
+  );
+}
+
+export function bindSearch(fn: HouseFunction, search: SearchDomain, indexPrefix: string): void {
+  fn.addEnvironment('OPENSEARCH_ENDPOINT', `https://${search.domain.domainEndpoint}`);
+  fn.addEnvironment('INDEX_PREFIX', indexPrefix);
+  search.allowFunction(fn);
+}
+
+export function bindPipeline(fn: HouseFunction, sinkName: string, pipelineJson: string): void {
+  fn.addEnvironment('SINK_NAME', sinkName);
+  fn.addEnvironment('STAYSYNC_PIPELINE', pipelineJson);
+}
+
+/**
+ * The MSK IAM data-plane permissions an event source mapping uses with the function's
+ * role: connect to this cluster, read these topics, join and commit this consumer group.
+ */
+export function bindKafkaConsumer(
+  fn: HouseFunction,
+  cluster: KafkaCluster,
+  topics: readonly string[],
+  groups: readonly string[],
+): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka:DescribeClusterV2',
+      ],
+      resources: [cluster.clusterArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      resources: topics.map((t) => cluster.topicArn(t)),
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      resources: groups.map((g) => cluster.groupArn(g)),
+    }),
+  );
+}

@@ -1,0 +1,194 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { Metric } from '../../functions/core/engine/observability.js';
+import { FAILURE_METRICS_FILTER } from './buckets.js';
+
+/** Namespace and dimension of the sinks' EMF metrics (functions/core/engine/observability.ts). */
+export const SINK_METRICS_NAMESPACE = 'staysync';
+export const SINK_METRICS_DIMENSION = 'sink';
+
+export interface MonitoredMapping {
+  readonly topic: string;
+  readonly eventSourceMappingId: string;
+}
+
+export interface MonitoredSink {
+  /** SINK_NAME of the function: the `sink` dimension of its metrics. */
+  readonly sinkName: string;
+  readonly function: lambda.IFunction;
+  readonly mappings: readonly MonitoredMapping[];
+}
+
+export interface OperationsProps {
+  readonly stageName: string;
+  readonly sinks: readonly MonitoredSink[];
+  /** Functions watched for errors/throttles besides the sinks (the topic provisioner). */
+  readonly otherFunctions: readonly {
+    readonly name: string;
+    readonly function: lambda.IFunction;
+  }[];
+  readonly failureBucket: s3.IBucket;
+  readonly offsetLagThreshold: number;
+  readonly quarantineThreshold: number;
+  /** @default - alarms without actions */
+  readonly alarmTopicArn?: string | undefined;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Alarms and the dashboard: OffsetLag per mapping, Errors and Throttles per function,
+ * quarantined records per sink (the sinks' `RecordsPoison` metric), arrivals in the
+ * on-failure bucket (S3 request metrics), and per-sink applied/stale/duplicate graphs.
+ */
+export class Operations extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const topic =
+      props.alarmTopicArn === undefined
+        ? undefined
+        : sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+    const alarm = (alarmId: string, p: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const a = new cloudwatch.Alarm(this, alarmId, p);
+      if (topic !== undefined) a.addAlarmAction(new actions.SnsAction(topic));
+      this.alarms.push(a);
+      return a;
+    };
+    const sinkMetric = (sinkName: string, metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: SINK_METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [SINK_METRICS_DIMENSION]: sinkName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+        label: `${sinkName} ${metricName}`,
+      });
+
+    const lagWidgets: cloudwatch.IWidget[] = [];
+    const outcomeWidgets: cloudwatch.IWidget[] = [];
+    for (const sink of props.sinks) {
+      const lagMetrics: cloudwatch.IMetric[] = [];
+      for (const m of sink.mappings) {
+        const lag = new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'OffsetLag',
+          dimensionsMap: { EventSourceMappingUUID: m.eventSourceMappingId },
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: `${sink.sinkName} ${m.topic}`,
+        });
+        lagMetrics.push(lag);
+        alarm(`OffsetLag-${sink.sinkName}-${m.topic}`, {
+          alarmDescription: `staysync ${props.stageName}: ${sink.sinkName} is more than ${props.offsetLagThreshold} records behind on ${m.topic}`,
+          metric: lag,
+          threshold: props.offsetLagThreshold,
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
+      alarm(`Quarantined-${sink.sinkName}`, {
+        alarmDescription: `staysync ${props.stageName}: ${sink.sinkName} quarantined poison records`,
+        metric: sinkMetric(sink.sinkName, Metric.poison),
+        threshold: props.quarantineThreshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      lagWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${sink.sinkName}: OffsetLag`,
+          left: lagMetrics,
+          width: 8,
+        }),
+      );
+      outcomeWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${sink.sinkName}: records`,
+          left: [Metric.applied, Metric.stale, Metric.duplicate, Metric.skipped].map((n) =>
+            sinkMetric(sink.sinkName, n),
+          ),
+          right: [Metric.poison, Metric.unapplied].map((n) => sinkMetric(sink.sinkName, n)),
+          width: 8,
+        }),
+      );
+    }
+
+    const functions = [
+      ...props.sinks.map((s) => ({ name: s.sinkName, function: s.function })),
+      ...props.otherFunctions,
+    ];
+    const errorWidgets: cloudwatch.IWidget[] = [];
+    for (const { name, function: fn } of functions) {
+      const errors = fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
+      const throttles = fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' });
+      alarm(`Errors-${name}`, {
+        alarmDescription: `staysync ${props.stageName}: function errors (${name})`,
+        metric: errors,
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`Throttles-${name}`, {
+        alarmDescription: `staysync ${props.stageName}: function throttles (${name})`,
+        metric: throttles,
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      errorWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${name}: errors / throttles`,
+          left: [errors, throttles],
+          width: 8,
+        }),
+      );
+    }
+
+    const failures = new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName: 'PutRequests',
+      dimensionsMap: {
+        BucketName: props.failureBucket.bucketName,
+        FilterId: FAILURE_METRICS_FILTER,
+      },
+      statistic: 'Sum',
+      period: FIVE_MINUTES,
+      label: 'discarded batches (on-failure destination)',
+    });
+    alarm('FailureDestinationArrivals', {
+      alarmDescription: `staysync ${props.stageName}: an event source mapping discarded a batch (see the failure bucket)`,
+      metric: failures,
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `staysync-${props.stageName}`,
+      defaultInterval: Duration.hours(6),
+    });
+    this.dashboard.addWidgets(...lagWidgets);
+    this.dashboard.addWidgets(...outcomeWidgets);
+    this.dashboard.addWidgets(...errorWidgets);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'On-failure destination arrivals',
+        left: [failures],
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 16 }),
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import {
+  type ManagedKafkaEventSourceProps,
+  S3OnFailureDestination,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { ResolvedSink } from '../config/validate.js';
+
+/**
+ * Stable consumer group of one (stage, sink, topic) mapping. Lambda cannot change a
+ * mapping's group in place, and a new group restarts at TRIM_HORIZON, so this name must
+ * never depend on anything but these three.
+ */
+export const consumerGroupId = (stageName: string, sink: string, topic: string): string =>
+  `staysync-${stageName}-${sink}-${topic}`.slice(0, 200);
+
+/**
+ * Every stream setting of a sink's mapping, in one place (STYLE: "stream settings are
+ * explicit and gathered in one defaults function").
+ *
+ * - TRIM_HORIZON: a new mapping reads the whole retained log, so a new view is complete.
+ * - reportBatchItemFailures: the handler answers per partition (DESIGN §3.2), so a failing
+ *   partition resumes at its lowest unapplied offset and the others keep their progress.
+ * - bisectBatchOnError: only helps when the whole invocation fails (a crash, a timeout);
+ *   halving the batch isolates a record that kills the process. Per-record failures already
+ *   go through batchItemFailures, and poison goes to quarantine, so it costs nothing else.
+ * - retryAttempts bounds how long one failing batch can block its partition before its
+ *   metadata goes to the S3 on-failure destination (and the failure alarm fires).
+ *   maxRecordAge stays infinite unless configured: a lagging view must catch up, not skip.
+ * - provisioned pollers: predictable throughput and lower latency than on-demand scaling.
+ */
+export function kafkaStreamSettings(args: {
+  readonly clusterArn: string;
+  readonly topic: string;
+  readonly stageName: string;
+  readonly sink: ResolvedSink;
+  readonly failureBucket: s3.IBucket;
+}): ManagedKafkaEventSourceProps {
+  const { sink } = args;
+  return {
+    clusterArn: args.clusterArn,
+    topic: args.topic,
+    consumerGroupId: consumerGroupId(args.stageName, sink.kind, args.topic),
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: sink.batchSize,
+    maxBatchingWindow: Duration.seconds(sink.batchingWindowSeconds),
+    provisionedPollerConfig: {
+      minimumPollers: sink.minimumPollers,
+      maximumPollers: sink.maximumPollers,
+    },
+    reportBatchItemFailures: true,
+    bisectBatchOnError: true,
+    retryAttempts: sink.retryAttempts,
+    // -1 (the MSK default) is expressed by omission: CDK only accepts 60 s to 7 days here.
+    ...(sink.maxRecordAgeSeconds === -1
+      ? {}
+      : { maxRecordAge: Duration.seconds(sink.maxRecordAgeSeconds) }),
+    onFailure: new S3OnFailureDestination(args.failureBucket),
+    metricsConfig: {
+      metrics: [
+        lambda.MetricType.EVENT_COUNT,
+        lambda.MetricType.ERROR_COUNT,
+        lambda.MetricType.KAFKA_METRICS,
+      ],
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PipelineSettings, SinkKind } from '../config/types.js';
+import {
+  pipelineJson,
+  type ResolvedPipeline,
+  validatePipelineSettings,
+} from '../config/validate.js';
+import { ArchiveCatalog } from './archive-catalog.js';
+import {
+  bindArchive,
+  bindKafkaConsumer,
+  bindLedger,
+  bindPipeline,
+  bindQuarantine,
+  bindSearch,
+  bindView,
+} from './bindings.js';
+import { PipelineBuckets } from './buckets.js';
+import { HouseFunction } from './house-function.js';
+import { KafkaCluster } from './kafka-cluster.js';
+import { Network } from './network.js';
+import { type MonitoredSink, Operations } from './operations.js';
+import { SearchDomain } from './search-domain.js';
+import { consumerGroupId, kafkaStreamSettings } from './stream-settings.js';
+import { PipelineTables } from './tables.js';
+import { TopicProvisioning } from './topic-provisioning.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Entry files of the functions, by role. */
+export interface FunctionEntries {
+  /** @default `<repo>/functions/sink-dynamodb/handler.ts` */
+  readonly dynamodb?: string;
+  /** @default `<repo>/functions/sink-opensearch/handler.ts` */
+  readonly opensearch?: string;
+  /** @default `<repo>/functions/sink-s3-archive/handler.ts` */
+  readonly 's3-archive'?: string;
+  /** @default `<repo>/functions/topic-provisioner/handler.ts` */
+  readonly topicProvisioner?: string;
+}
+
+export interface SyncPipelineProps extends PipelineSettings {
+  /**
+   * Where the function sources are (teams embedding the construct point at their copy).
+   * @default - the staysync repository's `functions/` folders
+   */
+  readonly entries?: FunctionEntries;
+  /** Availability zones of a new VPC (needed when the stack has a fixed region). @default - the stack's AZs */
+  readonly availabilityZones?: readonly string[];
+}
+
+export interface SinkDeployment {
+  readonly kind: SinkKind;
+  readonly function: HouseFunction;
+  /** One per consumed topic. */
+  readonly eventSources: ReadonlyMap<string, ManagedKafkaEventSource>;
+}
+
+const RETENTION: Readonly<Record<number, logs.RetentionDays>> = {
+  1: 1,
+  3: 3,
+  5: 5,
+  7: 7,
+  14: 14,
+  30: 30,
+  60: 60,
+  90: 90,
+  120: 120,
+  150: 150,
+  180: 180,
+  365: 365,
+  400: 400,
+  545: 545,
+  731: 731,
+  1096: 1096,
+  1827: 1827,
+  2192: 2192,
+  2557: 2557,
+  2922: 2922,
+  3288: 3288,
+  3653: 3653,
+};
+
+/**
+ * A complete staysync pipeline: MSK (created or imported) and its topics, one Lambda per
+ * sink with one MSK event source mapping per consumed topic, the stores (ledger and view
+ * tables, OpenSearch domain, archive/quarantine/failure buckets, Glue table for Athena),
+ * the VPC endpoints that spare a NAT, and the alarms and dashboard.
+ *
+ * @example
+ * new SyncPipeline(stack, 'Pipeline', {
+ *   stageName: 'dev',
+ *   kafka: { mode: 'serverless' },
+ *   topics: [{ name: 'customer-changes', partitions: 6 }],
+ *   sinks: { dynamodb: { topics: ['customer-changes'] } },
+ * });
+ */
+export class SyncPipeline extends Construct {
+  readonly config: ResolvedPipeline;
+  readonly network: Network;
+  readonly cluster: KafkaCluster;
+  readonly tables: PipelineTables;
+  readonly buckets: PipelineBuckets;
+  readonly search: SearchDomain | undefined;
+  readonly catalog: ArchiveCatalog;
+  readonly topicProvisioning: TopicProvisioning;
+  readonly sinks: ReadonlyMap<SinkKind, SinkDeployment>;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: SyncPipelineProps) {
+    super(scope, id);
+    // Throws PipelineConfigError listing every problem.
+    const config = validatePipelineSettings(props);
+    this.config = config;
+    const retention = RETENTION[config.logRetentionDays] as logs.RetentionDays;
+    const removal =
+      config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const entry = (key: keyof FunctionEntries, folder: string) =>
+      props.entries?.[key] ?? path.join(REPO_ROOT, 'functions', folder, 'handler.ts');
+
+    this.network = new Network(this, 'Network', {
+      ...(config.kafka.mode === 'imported' ? { imported: config.kafka } : {}),
+      maxAzs: config.maxAzs,
+      ...(props.availabilityZones === undefined
+        ? {}
+        : { availabilityZones: props.availabilityZones }),
+      logRetention: retention,
+    });
+    this.cluster = new KafkaCluster(this, 'Kafka', {
+      spec: config.kafka,
+      network: this.network,
+      stageName: config.stageName,
+      logRetention: retention,
+    });
+    // Pollers (in the cluster's group) call STS and Lambda; the provisioner (same group) calls
+    // the Kafka API; the sinks call STS through the SDK's credential chain only if configured.
+    this.network.allowEndpointsFrom(
+      this.cluster.securityGroup,
+      'MSK pollers and topic provisioner',
+    );
+    this.network.allowEndpointsFrom(this.network.functionSecurityGroup, 'staysync sink functions');
+    this.tables = new PipelineTables(this, 'Tables', { removalPolicy: removal });
+    this.buckets = new PipelineBuckets(this, 'Buckets', {
+      archiveLifecycle: config.archive.lifecycle,
+      quarantineLifecycle: config.quarantineLifecycle,
+      removalPolicy: removal,
+    });
+    const usesSearch = config.sinks.some((s) => s.kind === 'opensearch');
+    this.search = usesSearch
+      ? new SearchDomain(this, 'Search', {
+          spec: config.openSearch,
+          network: this.network,
+          domainName: `staysync-${config.stageName}`,
+          logRetention: retention,
+          removalPolicy: removal,
+        })
+      : undefined;
+    this.catalog = new ArchiveCatalog(this, 'Catalog', {
+      stageName: config.stageName,
+      archive: this.buckets.archive,
+      prefix: config.archive.prefix,
+      results: this.buckets.athenaResults,
+      topics: config.topics.map((t) => t.name),
+      maxPartitions: Math.max(...config.topics.map((t) => t.partitions)),
+      projectionStartDate: config.archive.projectionStartDate,
+    });
+    this.topicProvisioning = new TopicProvisioning(this, 'Topics', {
+      entry: entry('topicProvisioner', 'topic-provisioner'),
+      cluster: this.cluster,
+      network: this.network,
+      topics: config.topics,
+      logRetention: retention,
+    });
+
+    const sinks = new Map<SinkKind, SinkDeployment>();
+    for (const sink of config.sinks) {
+      const fn = new HouseFunction(this, `Sink-${sink.kind}`, {
+        entry: entry(sink.kind, `sink-${sink.kind}`),
+        description: `staysync ${config.stageName}: ${sink.kind} sink`,
+        logRetention: retention,
+        vpc: this.network.vpc,
+        vpcSubnets: this.network.privateSubnets,
+        securityGroups: [this.network.functionSecurityGroup],
+        memorySize: sink.memoryMiB,
+        timeout: Duration.seconds(sink.timeoutSeconds),
+      });
+      bindPipeline(fn, sink.kind, pipelineJson(config, sink));
+      bindLedger(fn, this.tables.ledger);
+      bindQuarantine(fn, this.buckets.quarantine);
+      if (sink.kind === 'dynamodb') bindView(fn, this.tables.view);
+      if (sink.kind === 'opensearch' && this.search !== undefined)
+        bindSearch(fn, this.search, config.indexPrefix);
+      if (sink.kind === 's3-archive') bindArchive(fn, this.buckets.archive, config.archive.prefix);
+      bindKafkaConsumer(
+        fn,
+        this.cluster,
+        sink.topics,
+        sink.topics.map((t) => consumerGroupId(config.stageName, sink.kind, t)),
+      );
+
+      const eventSources = new Map<string, ManagedKafkaEventSource>();
+      for (const topic of sink.topics) {
+        const source = new ManagedKafkaEventSource(
+          kafkaStreamSettings({
+            clusterArn: this.cluster.clusterArn,
+            topic,
+            stageName: config.stageName,
+            sink,
+            failureBucket: this.buckets.failures,
+          }),
+        );
+        fn.addEventSource(source);
+        // The mapping fails to start on a topic that does not exist yet.
+        const mapping = fn.node.findChild(
+          `KafkaEventSource:${Names.nodeUniqueId(fn.node)}${topic}`,
+        ) as lambda.EventSourceMapping;
+        mapping.node.addDependency(this.topicProvisioning.resourceOf(topic));
+        eventSources.set(topic, source);
+      }
+      sinks.set(sink.kind, { kind: sink.kind, function: fn, eventSources });
+    }
+    this.sinks = sinks;
+
+    const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
+      sinkName: s.kind,
+      function: s.function,
+      mappings: [...s.eventSources].map(([topic, source]) => ({
+        topic,
+        eventSourceMappingId: source.eventSourceMappingId,
+      })),
+    }));
+    this.operations = new Operations(this, 'Operations', {
+      stageName: config.stageName,
+      sinks: monitored,
+      otherFunctions: [{ name: 'topic-provisioner', function: this.topicProvisioning.function }],
+      failureBucket: this.buckets.failures,
+      offsetLagThreshold: config.alarms.offsetLagThreshold,
+      quarantineThreshold: config.alarms.quarantineThreshold,
+      alarmTopicArn: config.alarms.alarmTopicArn,
+    });
+  }
+}

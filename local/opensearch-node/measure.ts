@@ -27,6 +27,14 @@ const rssMiB = (pid: number): number => {
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
 };
 
+/** CPU time the process has used (user + system), in seconds: comparable across machine loads. */
+const cpuSeconds = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)), in clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
 const paths = stackPaths();
 ensureDirs(paths);
 const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
@@ -43,6 +51,7 @@ while (!(await opensearchService.ready())) {
   await sleep(100);
 }
 console.log(`start → ready (pid ${pid}): ${seconds(startAt)}`);
+console.log(`CPU used by the node until ready: ${cpuSeconds(pid).toFixed(1)} s`);
 console.log(`RSS right after ready: ${rssMiB(pid)} MiB`);
 console.log(opensearchService.env());
 

@@ -1,6 +1,7 @@
 import type { ServiceDef } from '../service.js';
 import { kafkaService } from './kafka.js';
 import { motoService } from './moto.js';
+import { opensearchService } from './opensearch.js';
 
-/** The services of the local stack, in the order `up` reports them. */
-export const services: readonly ServiceDef[] = [kafkaService, motoService];
+/** The services of the local stack, in the order `status` reports them. */
+export const services: readonly ServiceDef[] = [kafkaService, opensearchService, motoService];

@@ -1,4 +1,9 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+
+// kafkajs is CommonJS and Node's ESM loader cannot see its ConfigResourceTypes export; the
+// value is the Kafka protocol's resource type for a topic.
+const TOPIC_RESOURCE = 2;
+
 import { type DesiredTopic, TopicRequestError } from './desired-topic.js';
 
 export interface ReconcileResult {
@@ -30,7 +35,7 @@ async function currentConfigs(
   if (keys.length === 0) return {};
   const res = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: [...keys] }],
+    resources: [{ type: TOPIC_RESOURCE, name, configNames: [...keys] }],
   });
   const out: Record<string, string> = {};
   for (const entry of res.resources[0]?.configEntries ?? [])
@@ -99,10 +104,19 @@ export async function ensureTopic(admin: Admin, desired: DesiredTopic): Promise<
   if (differing.length > 0) {
     // AlterConfigs (the API kafkajs speaks) replaces the topic's whole dynamic config, so
     // send every config this resource owns, not only the differing ones.
-    await admin.alterConfigs({
+    const altered = await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: desired.name, configEntries }],
+      resources: [{ type: TOPIC_RESOURCE, name: desired.name, configEntries }],
     });
+    // kafkajs reports per-resource errors in the result instead of throwing.
+    const failed = (altered.resources as { errorCode: number; errorMessage: string | null }[]).find(
+      (r) => r.errorCode !== 0,
+    );
+    if (failed !== undefined) {
+      throw new TopicRequestError(
+        `Kafka refused the configs of topic ${desired.name}: ${failed.errorMessage ?? `error code ${failed.errorCode}`}`,
+      );
+    }
     for (const c of differing)
       changes.push(`${c.name} ${before[c.name] ?? '(default)'} -> ${c.value}`);
   }

@@ -35,7 +35,7 @@ export class OpenSearchClientStore implements OpenSearchStore {
     } catch (err) {
       // Another invocation won the race: it created the index *with* its aliases (one
       // request, atomic), so the alias must exist now.
-      if (errorType(err) !== 'resource_already_exists_exception') throw err;
+      if (errorType((err as Error).cause) !== 'resource_already_exists_exception') throw err;
       if (!(await this.aliasExists(names.writeAlias))) {
         throw new StaysyncError(
           `index ${names.physicalIndex} exists without the write alias ${names.writeAlias}: fix the aliases (or raise the index version)`,

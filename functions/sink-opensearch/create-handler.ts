@@ -1,0 +1,30 @@
+import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
+import { openSearchClient } from '../adapters/opensearch-client.js';
+import { OpenSearchClientStore } from '../adapters/opensearch-store.js';
+import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
+import { createSinkHandler, type SinkHandler } from '../runtime/sink-handler.js';
+import { readOpenSearchSinkConfig } from './config.js';
+import { OpenSearchSink } from './opensearch-sink.js';
+
+/**
+ * The `sink-opensearch` Lambda: reads and validates its environment once (cold start) and
+ * returns the shared engine handler over the OpenSearch sink, the DynamoDB ledger and the
+ * S3 quarantine. docs/sink-opensearch.md lists the variables.
+ */
+export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
+  const config = readOpenSearchSinkConfig(env);
+  const sink = new OpenSearchSink({
+    name: config.sinkName,
+    store: new OpenSearchClientStore(openSearchClient(config.client)),
+    indexPrefix: config.indexPrefix,
+    indexVersion: config.indexVersion,
+    layout: config.layout,
+    bulkLimits: config.bulkLimits,
+  });
+  return createSinkHandler({
+    sink,
+    ledger: dynamoLedgerFromEnv(env),
+    quarantine: s3QuarantineFromEnv(env),
+    pipeline: config.pipeline,
+  });
+}

@@ -47,8 +47,8 @@ export interface DynamoDbSinkOptions {
  * Order of work, which is what keeps the checkpoint honest: first the view writes of the
  * whole batch (keys in parallel); then the aggregate transactions, only for records
  * below the first record the view could not apply, each carrying the checkpoint no
- * further than that record, nor than the first poison record (the engine advances past
- * a poison record only after quarantining it).
+ * further than that record, nor than a poison record the sink found (the engine
+ * quarantines those after the sink returns; a checkpoint past one could lose it).
  */
 export class DynamoDbSink implements Sink {
   readonly name: string;
@@ -58,6 +58,8 @@ export class DynamoDbSink implements Sink {
   readonly #projections: ReadonlyMap<string, Projection>;
   readonly #declarations: readonly AggregateDeclaration[];
   readonly #concurrency: number;
+  /** per topic-partition: lowest sink-found poison offset perhaps not quarantined yet */
+  readonly #floors = new Map<string, number>();
 
   constructor(opts: DynamoDbSinkOptions) {
     this.name = opts.name;
@@ -82,12 +84,14 @@ export class DynamoDbSink implements Sink {
 
   async apply(batch: SinkBatch, ctx: ApplyContext): Promise<SinkResult> {
     const outcomes = new Map<number, RecordOutcome>();
+    const decodePoison = new Set<number>();
     const changes: Change[] = [];
     const works: AggregateWork[] = [];
     for (const entry of batch.entries) {
       const { offset } = entry.record;
       if (entry.poison !== undefined) {
         outcomes.set(offset, { offset, status: 'poison', error: entry.poison });
+        decodePoison.add(offset);
         continue;
       }
       if (entry.change === undefined) {
@@ -120,7 +124,7 @@ export class DynamoDbSink implements Sink {
     if (works.length === 0) return { outcomes: [...outcomes.values()] };
 
     const firstRetry = lowest(outcomes, 'retry');
-    const cap = Math.min(firstRetry, lowest(outcomes, 'poison'));
+    const cap = Math.min(firstRetry, this.#poisonFloor(batch, outcomes, decodePoison));
     const below = batch.entries.map((e) => e.record.offset).filter((o) => o < cap);
     const todo = works.filter((w) => {
       const viewOutcome = outcomes.get(w.change.coords.offset);
@@ -150,6 +154,29 @@ export class DynamoDbSink implements Sink {
     return run.checkpointedThrough === undefined
       ? result
       : { ...result, checkpointedThrough: run.checkpointedThrough };
+  }
+
+  /**
+   * The lowest poison record this sink found in the partition that the engine may not
+   * have quarantined yet (it quarantines sink-found poison after its retries, so an
+   * earlier call of the same invocation may have found one). The transactional checkpoint
+   * stays below it; decode poison reaches the sink already quarantined. The floor is
+   * forgotten once the ledger checkpoint read by the engine has passed it.
+   */
+  #poisonFloor(
+    batch: SinkBatch,
+    outcomes: ReadonlyMap<number, RecordOutcome>,
+    decodePoison: ReadonlySet<number>,
+  ): number {
+    const id = `${batch.topic}-${batch.partition}`;
+    let floor = this.#floors.get(id) ?? Number.POSITIVE_INFINITY;
+    if (batch.checkpoint !== null && floor <= batch.checkpoint) floor = Number.POSITIVE_INFINITY;
+    for (const o of outcomes.values()) {
+      if (o.status === 'poison' && !decodePoison.has(o.offset)) floor = Math.min(floor, o.offset);
+    }
+    if (floor === Number.POSITIVE_INFINITY) this.#floors.delete(id);
+    else this.#floors.set(id, floor);
+    return floor;
   }
 }
 

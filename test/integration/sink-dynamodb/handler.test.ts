@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDecimals } from '../../../functions/core/aggregates-decimal.js';
+import type { Change } from '../../../functions/core/change.js';
+import { parsePipelineConfig } from '../../../functions/core/config.js';
+import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
+import { createHandler } from '../../../functions/sink-dynamodb/create-handler.js';
+import { countRequests, isDynamoWrite } from '../../support/aws-request-counter.js';
+import { loadStackEnv } from '../../support/stack-env.js';
+import { deliver, KafkaLog, prng } from './msk-log.js';
+import {
+  aggregateItems,
+  checkpointOf,
+  createTables,
+  oracle,
+  scanAll,
+  viewStates,
+} from './support.js';
+
+// The real sink-dynamodb handler (createHandler(env): engine + DynamoDB sink + DynamoDB
+// ledger + S3 quarantine) driven with MSK-shaped events against moto.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+const stack = loadStackEnv();
+const admin = new DynamoDBClient({
+  endpoint: stack.awsEndpointUrl,
+  region: stack.awsRegion,
+  credentials: stack.credentials,
+});
+const s3 = new S3Client({
+  endpoint: stack.awsEndpointUrl,
+  region: stack.awsRegion,
+  credentials: stack.credentials,
+  forcePathStyle: true,
+});
+const bucket = `sinkddb-quarantine-${randomUUID().slice(0, 8)}`;
+const drops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+afterAll(async () => {
+  for (const drop of drops) await drop();
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const o of listed.Contents ?? [])
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+});
+
+const ordersByCustomer = {
+  name: 'orders-by-customer',
+  entity: 'order',
+  groupBy: 'customerId',
+  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
+} as const;
+
+/** Fresh VIEW and LEDGER tables and the real handler over them. */
+async function setup(opts: { aggregates?: boolean } = {}) {
+  const tables = await createTables(admin, 'sinkddb-h');
+  drops.push(tables.drop);
+  const pipelineJson = JSON.stringify({
+    topics: {},
+    ...(opts.aggregates ? { aggregates: [ordersByCustomer] } : {}),
+  });
+  const env = {
+    ...stack.vars,
+    SINK_NAME: 'ddb',
+    VIEW_TABLE: tables.view,
+    LEDGER_TABLE: tables.ledger,
+    QUARANTINE_BUCKET: bucket,
+    STAYSYNC_PIPELINE: pipelineJson,
+  };
+  return { tables, env, handler: createHandler(env), pipeline: parsePipelineConfig(pipelineJson) };
+}
+
+const topic = () => `changes-${randomUUID().slice(0, 8)}`;
+
+/** Exact totals the aggregate must hold: each distinct order event counted once. */
+function aggregateOracle(
+  changes: readonly Change[],
+): Record<string, { orderCount: number; totalSpent: number }> {
+  const seen = new Set<string>();
+  const totals: Record<string, { count: number; sum: string }> = {};
+  for (const c of changes) {
+    if (c.entity !== 'order' || c.op !== 'upsert' || seen.has(c.eventId)) continue;
+    seen.add(c.eventId);
+    const group = `agg#orders-by-customer#${String(c.data?.customerId)}`;
+    const t = totals[group] ?? { count: 0, sum: '0' };
+    totals[group] = { count: t.count + 1, sum: addDecimals(t.sum, String(c.data?.amount ?? 0)) };
+  }
+  return Object.fromEntries(
+    Object.entries(totals).map(([k, t]) => [k, { orderCount: t.count, totalSpent: Number(t.sum) }]),
+  );
+}
+
+/**
+ * A random history over a few keys of two entities on two partitions: upserts, patches,
+ * deletes, Kafka tombstones, stale re-sends (older version, new id) and duplicates
+ * (the very same envelope published twice).
+ */
+function randomHistory(seed: number, length: number): KafkaLog {
+  const random = prng(seed);
+  const log = new KafkaLog(topic());
+  const keys = Array.from({ length: 8 }, (_, i) => ({
+    entity: i % 2 === 0 ? 'customer' : 'order',
+    key: `k${i}`,
+    partition: i % 2 === 0 ? 0 : 1,
+    version: 0,
+    sent: [] as Array<{
+      id: string;
+      version: number;
+      op: 'upsert' | 'patch' | 'delete';
+      data?: Record<string, unknown>;
+    }>,
+  }));
+  for (let n = 0; n < length; n++) {
+    const k = keys[Math.floor(random() * keys.length)] as (typeof keys)[number];
+    const roll = random();
+    const data = (): Record<string, unknown> =>
+      k.entity === 'order'
+        ? {
+            customerId: `c${Math.floor(random() * 3)}`,
+            amount: Math.round(random() * 10_000) / 100,
+          }
+        : { name: `n${n}`, tier: Math.floor(random() * 3) };
+    const previous = k.sent[Math.floor(random() * k.sent.length)];
+    if (roll < 0.07 && previous !== undefined) {
+      log.append(k.partition, { ...k, ...previous }); // duplicate: same id, same everything
+    } else if (roll < 0.14 && previous !== undefined) {
+      log.append(k.partition, { ...k, op: 'upsert', version: previous.version, data: data() }); // stale
+    } else if (roll < 0.19) {
+      log.tombstone(k.partition, k.entity, k.key);
+    } else {
+      const op = roll < 0.3 ? 'patch' : roll < 0.38 ? 'delete' : 'upsert';
+      k.version += 1 + Math.floor(random() * 2);
+      const sent = {
+        id: randomUUID(),
+        version: k.version,
+        op,
+        ...(op === 'delete' ? {} : { data: data() }),
+      } as const;
+      log.append(k.partition, { ...k, ...sent });
+      k.sent.push(sent);
+    }
+  }
+  return log;
+}
+
+/** Makes a share of DynamoDB writes fail like a crash: before the request, or after it landed. */
+function injectCrashes(client: DynamoDBClient, random: () => number, rate: number) {
+  const name = `crash-${randomUUID()}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!isDynamoWrite(context.commandName ?? '') || random() >= rate) return next(args);
+      if (random() < 0.5) throw new Error('simulated crash before the write');
+      await next(args);
+      throw new Error('simulated crash after the write');
+    },
+    { step: 'initialize', name },
+  );
+  return () => client.middlewareStack.remove(name);
+}
+
+async function wipeCheckpoints(ledger: string, log: KafkaLog) {
+  for (const p of new Set(log.records.map((r) => r.partition))) {
+    await admin.send(
+      new DeleteItemCommand({
+        TableName: ledger,
+        Key: { pk: { S: `ckpt#ddb#${log.topic}#${p}` } },
+      }),
+    );
+  }
+}
+
+describe('sink-dynamodb handler', () => {
+  it.each([1, 2, 3])(
+    'ends equal to the oracle and with exact totals after crashes, redelivery and a replay with other batch boundaries (seed %i)',
+    async (seed) => {
+      const { tables, env, handler, pipeline } = await setup({ aggregates: true });
+      const log = randomHistory(seed, 80);
+      const random = prng(seed * 7919);
+      const stopCrashing = injectCrashes(dynamoDbClient(env), random, 0.08);
+      let crashes: { failedInvocations: number };
+      try {
+        crashes = await deliver(handler, log.records, () => 1 + Math.floor(random() * 12));
+      } finally {
+        stopCrashing();
+      }
+      // a replay from offset 0 (checkpoints lost) with other batch boundaries changes nothing
+      await wipeCheckpoints(tables.ledger, log);
+      await deliver(handler, log.records, () => 1 + Math.floor(random() * 30));
+
+      const changes = log.changes(pipeline);
+      expect(crashes.failedInvocations).toBeGreaterThan(0);
+      expect(await viewStates(admin, tables.view)).toEqual(oracle(changes));
+      expect(await aggregateItems(admin, tables.view)).toEqual(aggregateOracle(changes));
+    },
+  );
+
+  it('keeps a deleted key deleted when an older upsert arrives later, in another batch', async () => {
+    const { tables, handler, pipeline } = await setup();
+    const log = new KafkaLog(topic());
+    log.append(0, { entity: 'customer', key: '1', version: 1 });
+    log.append(0, { entity: 'customer', key: '1', version: 3, op: 'delete' });
+    log.append(0, { entity: 'customer', key: '1', version: 2, data: { name: 'late' } });
+    await deliver(handler, log.records, () => 1);
+    const view = await viewStates(admin, tables.view);
+    expect(view.get('customer#1')).toMatchObject({ deleted: true, ev: 6 });
+    expect(view).toEqual(oracle(log.changes(pipeline)));
+  });
+
+  it('quarantines a record whose data takes a reserved attribute name and applies the others', async () => {
+    const { tables, handler } = await setup();
+    const log = new KafkaLog(topic());
+    log.append(0, { entity: 'customer', key: '1', version: 1, data: { _deleted: 'no' } });
+    log.append(0, { entity: 'customer', key: '2', version: 1 });
+    await deliver(handler, log.records, () => 10);
+    const listed = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: `quarantine/sink=ddb/topic=${log.topic}/`,
+      }),
+    );
+    expect(listed.Contents?.map((o) => o.Key?.split('/').pop())).toEqual([
+      '00000000000000000000.json',
+    ]);
+    expect([...(await viewStates(admin, tables.view)).keys()]).toEqual(['customer#2']);
+    expect(await checkpointOf(admin, tables.ledger, `ckpt#ddb#${log.topic}#0`)).toBe(1);
+  });
+
+  it('makes at most 1.05 write requests per event for 100 new keys, checkpoint included', async () => {
+    const { tables, env, handler } = await setup();
+    const log = new KafkaLog(topic());
+    for (let i = 0; i < 100; i++) log.append(0, { entity: 'customer', key: `${i}`, version: 1 });
+    const counter = countRequests(dynamoDbClient(env));
+    try {
+      await deliver(handler, log.records, () => 100);
+    } finally {
+      counter.detach();
+    }
+    const perEvent = counter.total(isDynamoWrite) / 100;
+    console.log(`write requests per event, 100 distinct keys: ${perEvent}`, counter.counts);
+    expect(perEvent).toBeLessThanOrEqual(1.05);
+    expect((await scanAll(admin, tables.view)).length).toBe(100);
+  });
+
+  it('makes one write per key plus the checkpoint when 10 keys change 10 times each', async () => {
+    const { tables, env, handler, pipeline } = await setup();
+    const log = new KafkaLog(topic());
+    for (let v = 1; v <= 10; v++) {
+      for (let k = 0; k < 10; k++) log.append(0, { entity: 'customer', key: `${k}`, version: v });
+    }
+    const counter = countRequests(dynamoDbClient(env));
+    try {
+      await deliver(handler, log.records, () => 100);
+    } finally {
+      counter.detach();
+    }
+    const perEvent = counter.total(isDynamoWrite) / 100;
+    console.log(`write requests per event, 10 keys x 10 changes: ${perEvent}`, counter.counts);
+    expect(counter.total(isDynamoWrite)).toBe(11);
+    expect(counter.total()).toBe(12); // + the checkpoint read
+    expect(await viewStates(admin, tables.view)).toEqual(oracle(log.changes(pipeline)));
+  });
+
+  it('keeps the aggregate transactions near one write request per event for 100 orders', async () => {
+    const { tables, env, handler, pipeline } = await setup({ aggregates: true });
+    const log = new KafkaLog(topic());
+    for (let i = 0; i < 100; i++) {
+      log.append(0, {
+        entity: 'order',
+        key: `${i}`,
+        version: 1,
+        data: { customerId: `c${i % 10}`, amount: 1.1 },
+      });
+    }
+    const counter = countRequests(dynamoDbClient(env));
+    try {
+      await deliver(handler, log.records, () => 100);
+    } finally {
+      counter.detach();
+    }
+    const perEvent = counter.total(isDynamoWrite) / 100;
+    console.log(
+      `write requests per event, 100 orders with one aggregate: ${perEvent}`,
+      counter.counts,
+    );
+    expect(counter.counts.TransactWriteItemsCommand).toBe(2);
+    expect(counter.counts.UpdateItemCommand).toBeUndefined(); // the checkpoint rode in the transaction
+    expect(perEvent).toBeLessThanOrEqual(1.02);
+    expect(await aggregateItems(admin, tables.view)).toEqual(
+      aggregateOracle(log.changes(pipeline)),
+    );
+    expect(await checkpointOf(admin, tables.ledger, `ckpt#ddb#${log.topic}#0`)).toBe(99);
+  });
+});

@@ -17,21 +17,30 @@ export interface ArchiveCatalogProps {
 }
 
 /**
- * Columns of one archive line (a JSON object per line, gzip JSON Lines; DESIGN §4 S3).
- * `headers` and `value` are kept as JSON text: the value is whatever the producer wrote
- * (an envelope, a Debezium event, a string), so Athena reads them with `json_extract`.
+ * Columns of one archive line (functions/core/archive/line.ts: gzip JSON Lines, one Kafka
+ * record per line). `value` is kept as JSON text: it is whatever the producer wrote (an
+ * envelope, a Debezium event), so Athena reads it with `json_extract`; `keyencoding` /
+ * `valueencoding` are `base64` when the bytes were not UTF-8 (canonical JSON), else null.
  */
 export const ARCHIVE_COLUMNS: readonly glue.CfnTable.ColumnProperty[] = [
   { name: 'topic', type: 'string' },
   { name: 'partition', type: 'int' },
   { name: 'offset', type: 'bigint' },
   { name: 'timestamp', type: 'bigint', comment: 'Kafka record timestamp, epoch milliseconds' },
-  { name: 'timestamptype', type: 'string' },
-  { name: 'key', type: 'string' },
-  { name: 'keyencoding', type: 'string', comment: 'utf8 or base64 when the key is not UTF-8' },
-  { name: 'headers', type: 'string', comment: 'JSON text' },
-  { name: 'value', type: 'string', comment: 'JSON text of the value (null for a tombstone)' },
-  { name: 'valueencoding', type: 'string', comment: 'json, utf8 or base64' },
+  { name: 'timestamptype', type: 'string', comment: 'CREATE_TIME or LOG_APPEND_TIME' },
+  {
+    name: 'key',
+    type: 'string',
+    comment: 'UTF-8 key, or base64 when keyencoding = base64; null without key',
+  },
+  { name: 'keyencoding', type: 'string' },
+  { name: 'headers', type: 'array<struct<key:string,value:string,valueencoding:string>>' },
+  {
+    name: 'value',
+    type: 'string',
+    comment: 'JSON text of the value, base64 when valueencoding = base64, null for a tombstone',
+  },
+  { name: 'valueencoding', type: 'string' },
 ];
 
 /**

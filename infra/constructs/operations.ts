@@ -6,11 +6,16 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { Metric } from '../../functions/core/engine/observability.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/runtime/observability.js';
 import { FAILURE_METRICS_FILTER } from './buckets.js';
 
-/** Namespace and dimension of the sinks' EMF metrics (functions/core/engine/observability.ts). */
-export const SINK_METRICS_NAMESPACE = 'staysync';
-export const SINK_METRICS_DIMENSION = 'sink';
+/**
+ * Namespace and dimensions of the sinks' EMF metrics (functions/runtime/observability.ts):
+ * Powertools Metrics publishes every metric with `service` plus the default `sink`
+ * dimension, and CloudWatch matches a metric only on its exact dimension set.
+ */
+export const SINK_METRICS_NAMESPACE = METRICS_NAMESPACE;
+const sinkDimensions = (sink: string) => ({ service: SERVICE_NAME, sink });
 
 export interface MonitoredMapping {
   readonly topic: string;
@@ -66,7 +71,7 @@ export class Operations extends Construct {
       new cloudwatch.Metric({
         namespace: SINK_METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { [SINK_METRICS_DIMENSION]: sinkName },
+        dimensionsMap: sinkDimensions(sinkName),
         statistic: 'Sum',
         period: FIVE_MINUTES,
         label: `${sinkName} ${metricName}`,

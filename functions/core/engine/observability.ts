@@ -35,7 +35,7 @@ export const Metric = {
   failedPartitions: 'PartitionsFailed',
   /** quarantine writes that failed (the poison record stays unapplied) */
   quarantineFailures: 'QuarantineFailures',
-  /** checkpoint advances that failed after retries (effects are idempotent; harmless) */
+  /** checkpoint advances that failed after retries (the batch is redelivered, a no-op) */
   checkpointFailures: 'CheckpointFailures',
 } as const;
 export type MetricName = (typeof Metric)[keyof typeof Metric];

@@ -23,7 +23,9 @@ export interface PartitionOutcome {
  *    checkpoints itself) can move past a poison record that is not yet quarantined;
  * 3. apply, retrying what failed retriably within the budget;
  * 4. quarantine what the sink found poison;
- * 5. advance the checkpoint to just below the lowest unapplied offset (or to the last one).
+ * 5. advance the checkpoint to just below the lowest unapplied offset (or to the last one);
+ *    if that fails, report the batch's first offset: the redelivery is a no-op that
+ *    stores the checkpoint.
  */
 export async function processPartition(
   part: DecodedPartition,
@@ -114,6 +116,7 @@ export async function processPartition(
       sinkCheckpoint,
     });
   }
+  let checkpointStored = true;
   if (
     target >= (pending[0] as (typeof pending)[number]).record.offset &&
     (sinkCheckpoint ?? -1) < target
@@ -126,7 +129,9 @@ export async function processPartition(
       where,
     );
     if (!advanced.ok) {
-      // Every effect is idempotent: a checkpoint left behind only costs a no-op redelivery.
+      // The effects are in the stores, but the ledger must say so (a checkpoint is how a
+      // sink proves it caught up): have the batch redelivered; re-applying is a no-op.
+      checkpointStored = false;
       metrics.count(Metric.checkpointFailures, 1);
       logger.warn('checkpoint not advanced', {
         ...where,
@@ -149,6 +154,10 @@ export async function processPartition(
     poison: quarantined.size,
     unapplied: unapplied.size,
   });
+  if (!checkpointStored) {
+    const first = (pending[0] as (typeof pending)[number]).record.offset;
+    return fail(deps, where, first, unapplied.size, 'checkpoint not advanced');
+  }
   if (lowest === null) return { failedAt: null };
   return fail(deps, where, lowest, unapplied.size, 'records left unapplied');
 }

@@ -300,15 +300,18 @@ describe('createSinkHandler', () => {
     await expect(handler(mskEvent([upsert(1, '1', 1)]))).rejects.toThrow(/AccessDenied/);
   });
 
-  it('keeps effects when the checkpoint cannot be advanced, and says so in a metric', async () => {
+  it('has the batch redelivered when its checkpoint cannot be advanced, keeping the effects', async () => {
     const { handler, ledger, published, sink } = setup(new InMemoryStateSink(), {
       retry: { maxAttempts: 1 },
     });
     ledger.beforeEach = (op) => {
       if (op === 'advance') throw new RetriableError('throttled');
     };
-    expect((await handler(mskEvent([upsert(1, '1', 1)]))).batchItemFailures).toEqual([]);
-    expect((sink as InMemoryStateSink).store.size).toBe(1);
+    const response = await handler(mskEvent([upsert(1, '1', 1), upsert(2, '2', 1)]));
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: 'customers-0', offset: 1 } },
+    ]);
+    expect((sink as InMemoryStateSink).store.size).toBe(2);
     expect(published[0]?.get(Metric.checkpointFailures)).toBe(1);
   });
 

@@ -64,3 +64,33 @@ export class FakeClock implements Clock {
 /** A transient failure as adapters raise it. */
 export const throttled = (what = 'store'): StaysyncError =>
   new StaysyncError(`${what}: ThrottlingException`, { retriable: true });
+
+/** Store calls that a fault plan can fail (see sinks.ts `FaultPlan`). */
+export interface FaultRunner {
+  run<T>(step: string, effect: () => T | Promise<T>): Promise<T>;
+}
+
+/** The in-memory ledger behind a fault plan: any read or advance may fail or crash. */
+export class FaultyLedger implements Ledger {
+  constructor(
+    readonly inner: InMemoryLedger,
+    private readonly faults: FaultRunner,
+  ) {}
+  readCheckpoint(ref: CheckpointRef): Promise<number | null> {
+    return this.faults.run('ledger read', () => this.inner.readCheckpoint(ref));
+  }
+  advanceCheckpoint(ref: CheckpointRef, offset: number): Promise<boolean> {
+    return this.faults.run('ledger advance', () => this.inner.advanceCheckpoint(ref, offset));
+  }
+}
+
+/** The in-memory quarantine behind a fault plan. */
+export class FaultyQuarantine implements Quarantine {
+  constructor(
+    readonly inner: InMemoryQuarantine,
+    private readonly faults: FaultRunner,
+  ) {}
+  put(entries: readonly QuarantineEntry[]): Promise<void> {
+    return this.faults.run('quarantine put', () => this.inner.put(entries));
+  }
+}

@@ -30,12 +30,12 @@ export class FaultPlan {
   readonly log: string[] = [];
   constructor(private readonly faults: readonly Fault[] = []) {}
 
-  async run<T>(step: string, effect: () => T): Promise<T> {
+  async run<T>(step: string, effect: () => T | Promise<T>): Promise<T> {
     const fault = this.faults[this.#i++] ?? 'ok';
     if (fault !== 'ok') this.log.push(`${step}:${fault}`);
     if (fault === 'crash-before') throw new InjectedCrash(step);
     if (fault === 'retry-before') throw new RetriableError(`${step}: throttled`);
-    const result = effect();
+    const result = await effect();
     if (fault === 'crash-after') throw new InjectedCrash(step);
     if (fault === 'retry-after') throw new RetriableError(`${step}: timed out after the write`);
     return result;

@@ -1,0 +1,61 @@
+/**
+ * `npm run reconcile`: compares the DynamoDB view, the OpenSearch index and the S3
+ * archive against the log (Kafka from offset 0, or the archive) and lists every
+ * divergence. Reads the sinks' own variables (DESIGN §3.2) from the environment, or from
+ * an env file (each `npm start` run writes one under .local/runs/). Exit 0 when every
+ * store equals the log, 1 when one diverges, 2 on error.
+ *
+ *   npm run reconcile -- --env-file .local/runs/<run>.env
+ *   VIEW_TABLE=… OPENSEARCH_ENDPOINT=… INDEX_PREFIX=… ARCHIVE_BUCKET=… KAFKA_BROKERS=… \
+ *     npm run reconcile -- --topics customers,orders [--stores dynamodb,opensearch] [--source archive]
+ */
+import { parseArgs } from 'node:util';
+import { formatReport, reconcile, type StoreName, StoreNames } from '../reconcile/reconcile.js';
+import { readEnvFile } from '../stack/env-file.js';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'env-file': { type: 'string' },
+      topics: { type: 'string' },
+      brokers: { type: 'string' },
+      stores: { type: 'string' },
+      source: { type: 'string' },
+      'max-listed': { type: 'string' },
+    },
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(values['env-file'] === undefined ? {} : readEnvFile(values['env-file'])),
+  };
+  const topics = (values.topics ?? env.STAYSYNC_TOPICS ?? '').split(',').filter((t) => t !== '');
+  const brokers = (values.brokers ?? env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
+  if (topics.length === 0) throw new Error('no topics: pass --topics a,b or set STAYSYNC_TOPICS');
+  const source = values.source ?? 'kafka';
+  if (source !== 'kafka' && source !== 'archive')
+    throw new Error('--source must be kafka or archive');
+  if (source === 'kafka' && brokers.length === 0)
+    throw new Error('no brokers: pass --brokers or set KAFKA_BROKERS');
+  const stores = values.stores?.split(',').map((s) => {
+    if (!(StoreNames as readonly string[]).includes(s))
+      throw new Error(`unknown store ${s} (${StoreNames.join(', ')})`);
+    return s as StoreName;
+  });
+  const report = await reconcile({
+    env,
+    brokers,
+    topics,
+    source,
+    ...(stores === undefined ? {} : { stores }),
+  });
+  console.log(formatReport(report, Number(values['max-listed'] ?? 50)));
+  return report.converged ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`reconcile: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

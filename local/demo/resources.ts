@@ -1,0 +1,172 @@
+/**
+ * Names and lifecycle of everything one demo run uses, all derived from a run id so runs
+ * (and test runs) never share a topic, table, bucket, index or consumer group.
+ */
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Admin } from 'kafkajs';
+import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
+
+export const SinkNames = ['dynamodb', 'opensearch', 's3-archive'] as const;
+export type SinkName = (typeof SinkNames)[number];
+
+export interface RunNames {
+  readonly runId: string;
+  readonly topics: { readonly customer: string; readonly order: string };
+  readonly ledgerTable: string;
+  readonly viewTable: string;
+  readonly archiveBucket: string;
+  readonly archivePrefix: string;
+  readonly quarantineBucket: string;
+  readonly failureBucket: string;
+  readonly indexPrefix: string;
+  readonly groupOf: (sink: SinkName) => string;
+}
+
+export function runNames(runId: string): RunNames {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(runId)) {
+    throw new Error(
+      `run id must be lowercase letters, digits and "-" (≤ 31), got ${JSON.stringify(runId)}`,
+    );
+  }
+  const base = `ss-${runId}`;
+  return {
+    runId,
+    topics: { customer: `${base}-customers`, order: `${base}-orders` },
+    ledgerTable: `${base}-ledger`,
+    viewTable: `${base}-view`,
+    archiveBucket: `${base}-archive`,
+    archivePrefix: 'archive',
+    quarantineBucket: `${base}-quarantine`,
+    failureBucket: `${base}-esm-failures`,
+    indexPrefix: base,
+    groupOf: (sink) => `staysync-${runId}-${sink}`,
+  };
+}
+
+export async function createResources(
+  names: RunNames,
+  admin: Admin,
+  partitions: number,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(names.topics).map((topic) => ({
+      topic,
+      numPartitions: partitions,
+      replicationFactor: 1,
+    })),
+  });
+  const ddb = dynamoDbClient(env);
+  for (const table of [names.ledgerTable, names.viewTable]) {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: table });
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    );
+  }
+  const s3 = s3Client(env);
+  for (const bucket of [names.archiveBucket, names.quarantineBucket, names.failureBucket]) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+  // OpenSearch: each sink creates its index template, index and aliases on first use.
+}
+
+/** Deletes what `createResources` made and what the sinks created under the run's names. */
+export async function deleteResources(
+  names: RunNames,
+  admin: Admin,
+  env: NodeJS.ProcessEnv,
+  openSearchEndpoint: string | undefined,
+): Promise<void> {
+  const settle = (p: Promise<unknown>) => p.catch(() => undefined);
+  await settle(admin.deleteTopics({ topics: Object.values(names.topics) }));
+  await settle(admin.deleteGroups(SinkNames.map(names.groupOf)));
+  const ddb = dynamoDbClient(env);
+  for (const table of [names.ledgerTable, names.viewTable])
+    await settle(ddb.send(new DeleteTableCommand({ TableName: table })));
+  const s3 = s3Client(env);
+  for (const bucket of [names.archiveBucket, names.quarantineBucket, names.failureBucket]) {
+    await settle(emptyAndDelete(s3, bucket));
+  }
+  if (openSearchEndpoint !== undefined) {
+    const base = openSearchEndpoint.replace(/\/$/, '');
+    await settle(
+      fetch(`${base}/${names.indexPrefix}-*?expand_wildcards=all`, { method: 'DELETE' }),
+    );
+    await settle(fetch(`${base}/_index_template/${names.indexPrefix}-*`, { method: 'DELETE' }));
+  }
+}
+
+async function emptyAndDelete(s3: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).flatMap((o) =>
+      o.Key === undefined ? [] : [{ Key: o.Key }],
+    );
+    if (keys.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** The environment of one sink function (DESIGN §3.2), pointing at the local stack. */
+export function sinkEnv(
+  sink: SinkName,
+  names: RunNames,
+  stack: Readonly<Record<string, string>>,
+  pipelineJson: string,
+): Record<string, string> {
+  const aws = {
+    AWS_ENDPOINT_URL: stack.AWS_ENDPOINT_URL ?? '',
+    AWS_REGION: stack.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: stack.AWS_ACCESS_KEY_ID ?? 'test',
+    AWS_SECRET_ACCESS_KEY: stack.AWS_SECRET_ACCESS_KEY ?? 'test',
+  };
+  const common = {
+    ...aws,
+    SINK_NAME: sink,
+    LEDGER_TABLE: names.ledgerTable,
+    QUARANTINE_BUCKET: names.quarantineBucket,
+    STAYSYNC_PIPELINE: pipelineJson,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  };
+  switch (sink) {
+    case 'dynamodb':
+      return { ...common, VIEW_TABLE: names.viewTable };
+    case 'opensearch':
+      return {
+        ...common,
+        OPENSEARCH_ENDPOINT: stack.OPENSEARCH_ENDPOINT ?? '',
+        INDEX_PREFIX: names.indexPrefix,
+      };
+    case 's3-archive':
+      return {
+        ...common,
+        ARCHIVE_BUCKET: names.archiveBucket,
+        ARCHIVE_PREFIX: names.archivePrefix,
+      };
+  }
+}

@@ -202,7 +202,11 @@ export class DynamoAggregateWriter {
           if (classified instanceof PoisonError) {
             // the whole transaction is invalid and nothing says which item: poison them all
             for (const work of pending) {
-              outcomes.push({ offset: work.change.coords.offset, status: 'poison', error: classified });
+              outcomes.push({
+                offset: work.change.coords.offset,
+                status: 'poison',
+                error: classified,
+              });
             }
             return { outcomes };
           }

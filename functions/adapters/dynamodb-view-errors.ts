@@ -10,7 +10,11 @@ import { errorName, toStaysyncError } from './aws-errors.js';
  * - anything else (a missing table, a permission): a non-retriable error the caller
  *   throws, failing the invocation loudly instead of quarantining good records.
  */
-export function classifyDynamoError(err: unknown, what: string, context: ErrorContext): StaysyncError {
+export function classifyDynamoError(
+  err: unknown,
+  what: string,
+  context: ErrorContext,
+): StaysyncError {
   if (errorName(err) === 'ValidationException') {
     return new PoisonError(
       'dynamodb-validation',

@@ -125,13 +125,7 @@ function randomHistory(seed: number, length: number): KafkaLog {
   for (let n = 0; n < length; n++) {
     const k = keys[Math.floor(random() * keys.length)] as (typeof keys)[number];
     const roll = random();
-    const data = (): Record<string, unknown> =>
-      k.entity === 'order'
-        ? {
-            customerId: `c${Math.floor(random() * 3)}`,
-            amount: Math.round(random() * 10_000) / 100,
-          }
-        : { name: `n${n}`, tier: Math.floor(random() * 3) };
+    const data = () => randomData(k.entity, random);
     const previous = k.sent[Math.floor(random() * k.sent.length)];
     if (roll < 0.07 && previous !== undefined) {
       log.append(k.partition, { ...k, ...previous }); // duplicate: same id, same everything
@@ -152,7 +146,26 @@ function randomHistory(seed: number, length: number): KafkaLog {
       k.sent.push(sent);
     }
   }
+  // A late tail: older versions and duplicates arriving last, so that only the version
+  // guard (not the order of the log) keeps each key at its newest state.
+  for (const k of keys) {
+    const oldest = k.sent[0];
+    if (oldest === undefined || oldest.op === 'patch') continue;
+    log.append(k.partition, { ...k, ...oldest });
+    log.append(k.partition, {
+      ...k,
+      ...oldest,
+      id: randomUUID(),
+      data: randomData(k.entity, random),
+    });
+  }
   return log;
+}
+
+function randomData(entity: string, random: () => number): Record<string, unknown> {
+  return entity === 'order'
+    ? { customerId: `c${Math.floor(random() * 3)}`, amount: Math.round(random() * 10_000) / 100 }
+    : { name: `n${Math.floor(random() * 1000)}`, tier: Math.floor(random() * 3) };
 }
 
 /** Makes a share of DynamoDB writes fail like a crash: before the request, or after it landed. */

@@ -8,6 +8,10 @@ import { StackError } from './errors.js';
  * the missing tool and what needs it.
  */
 export function requireTool(command: string, args: readonly string[], neededFor: string): string {
+  // Each check starts a process (a whole JVM for java and mvn) and blocks: run it once.
+  const key = [command, ...args].join('\0');
+  const known = checked.get(key);
+  if (known !== undefined) return known;
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
   if (result.error !== undefined || result.status !== 0) {
     throw new StackError(
@@ -16,8 +20,12 @@ export function requireTool(command: string, args: readonly string[], neededFor:
         `it is on PATH${command.includes('java') ? ' (or set JAVA_HOME)' : ''}.`,
     );
   }
-  return `${result.stdout}${result.stderr}`;
+  const output = `${result.stdout}${result.stderr}`;
+  checked.set(key, output);
+  return output;
 }
+
+const checked = new Map<string, string>();
 
 /** The java binary: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` from PATH. */
 export function javaBinary(env: NodeJS.ProcessEnv = process.env): string {

@@ -412,6 +412,26 @@ describe('DynamoDbSink aggregates', () => {
     });
   });
 
+  it('never checkpoints past a poison record it found, not even in a later call of the invocation', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const poisoned = { ...order(ent, 1, 'c1', 1), data: { customerId: 'c1', amount: 1, _v: 'x' } };
+    const first = await sink.apply(
+      batchOf('view', [order(ent, 0, 'c1', 1), poisoned, order(ent, 2, 'c1', 1)]),
+      ctx,
+    );
+    expect(statuses(first.outcomes)).toEqual({ 0: 'applied', 1: 'poison', 2: 'applied' });
+    expect(first.checkpointedThrough).toBe(0);
+    // the engine retries other records before it quarantines offset 1
+    const later = await sink.apply(batchOf('view', [order(ent, 3, 'c1', 1)], null), ctx);
+    expect(later.checkpointedThrough).toBeUndefined();
+    expect(await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)).toBe(0);
+    // once the ledger checkpoint read by the engine is past it, the floor is forgotten
+    const next = await sink.apply(batchOf('view', [order(ent, 4, 'c1', 1)], 3), ctx);
+    expect(next.checkpointedThrough).toBe(4);
+    expect(await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)).toBe(4);
+  });
+
   it('stays exact when the invocation dies right after a transaction committed', async () => {
     const ent = entity();
     const sink = sinkFor({ aggregates: [declare(ent)] });

@@ -285,6 +285,38 @@ describe('sink-dynamodb handler', () => {
     expect(await viewStates(admin, tables.view)).toEqual(oracle(log.changes(pipeline)));
   });
 
+  it('reads once and writes once per key when 10 keys get 10 patches each', async () => {
+    const { tables, env, handler, pipeline } = await setup();
+    const log = new KafkaLog(topic());
+    for (let v = 1; v <= 10; v++) {
+      for (let k = 0; k < 10; k++) {
+        log.append(0, {
+          entity: 'customer',
+          key: `${k}`,
+          version: v,
+          op: 'patch',
+          data: { [`f${v}`]: v },
+        });
+      }
+    }
+    const counter = countRequests(dynamoDbClient(env));
+    try {
+      await deliver(handler, log.records, () => 100);
+    } finally {
+      counter.detach();
+    }
+    console.log(
+      `requests, 10 keys x 10 patches: ${counter.total(isDynamoWrite) / 100} writes per event`,
+      counter.counts,
+    );
+    expect(counter.counts).toEqual({
+      GetItemCommand: 11,
+      PutItemCommand: 10,
+      UpdateItemCommand: 1,
+    });
+    expect(await viewStates(admin, tables.view)).toEqual(oracle(log.changes(pipeline)));
+  });
+
   it('keeps the aggregate transactions near one write request per event for 100 orders', async () => {
     const { tables, env, handler, pipeline } = await setup({ aggregates: true });
     const log = new KafkaLog(topic());

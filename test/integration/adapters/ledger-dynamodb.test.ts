@@ -5,6 +5,8 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { InitializeMiddleware } from '@smithy/types';
@@ -80,10 +82,11 @@ describe('DynamoLedger', () => {
 
   it('reads with ConsistentRead, one GetItem per read, on the shared client', async () => {
     const inputs: Record<string, unknown>[] = [];
-    const capture: InitializeMiddleware<object, object> = (next) => async (args) => {
-      inputs.push(args.input as Record<string, unknown>);
-      return next(args);
-    };
+    const capture: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+      (next) => async (args) => {
+        inputs.push(args.input as Record<string, unknown>);
+        return next(args);
+      };
     const shared = dynamoDbClient({ ...env });
     expect(shared).toBe(client);
     shared.middlewareStack.add(capture, { step: 'initialize', name: 'captureLedgerInput' });

@@ -3,14 +3,12 @@
  * environment of DESIGN §3.2), so the same code reconciles the local stack and AWS.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ArchiveReader } from '../../functions/adapters/archive-reader.js';
 import { fromViewItem } from '../../functions/adapters/dynamodb-view-item.js';
 import { openSearchClient } from '../../functions/adapters/opensearch-client.js';
 import { AGGREGATE_ITEM_ATTRIBUTES } from '../../functions/core/aggregates.js';
-import { parseArchiveKey, topicPrefix } from '../../functions/core/archive/key.js';
 import type { ArchivedRecord } from '../../functions/core/archive/line.js';
-import { decodeArchiveObject } from '../../functions/core/archive/object.js';
 import { requireEnv } from '../../functions/core/config.js';
 import { fromDocument } from '../../functions/core/opensearch/document.js';
 import type { ViewState } from '../../functions/core/view-state.js';
@@ -115,42 +113,27 @@ export async function readOpenSearch(env: NodeJS.ProcessEnv): Promise<Map<string
 }
 
 /**
- * Every archived record of the topics, per `<topic>-<partition>`, objects in start-offset
- * order and lines in file order (duplicates kept: finding them is the point).
+ * Every archived record of the topics, per `<topic>-<partition>`, read with the archive
+ * sink's own reader: objects by start offset, lines in file order (duplicates kept:
+ * finding them is the point).
  */
 export async function readArchive(
   env: NodeJS.ProcessEnv,
   topics: readonly string[],
 ): Promise<Map<string, ArchivedRecord[]>> {
-  const { archiveBucket: bucket, archivePrefix: prefix } = readS3ArchiveSinkConfig(env);
-  const s3 = s3Client(env);
+  const { archiveBucket, archivePrefix } = readS3ArchiveSinkConfig(env);
   const out = new Map<string, ArchivedRecord[]>();
   for (const topic of topics) {
-    const keys: Array<{ key: string; partition: number; start: number }> = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: topicPrefix(prefix, topic),
-          ContinuationToken: token,
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        const id = o.Key === undefined ? null : parseArchiveKey(o.Key);
-        if (id !== null && o.Key !== undefined)
-          keys.push({ key: o.Key, partition: id.partition, start: id.startOffset });
-      }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    keys.sort((a, b) => a.partition - b.partition || a.start - b.start);
-    for (const { key, partition } of keys) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const body = await object.Body?.transformToByteArray();
-      if (body === undefined) continue;
-      const id = `${topic}-${partition}`;
+    const reader = new ArchiveReader({
+      client: s3Client(env),
+      bucket: archiveBucket,
+      prefix: archivePrefix,
+      topic,
+    });
+    for await (const record of reader.records()) {
+      const id = `${topic}-${record.partition}`;
       const list = out.get(id) ?? [];
-      list.push(...(await decodeArchiveObject(body)));
+      list.push(record);
       out.set(id, list);
     }
   }

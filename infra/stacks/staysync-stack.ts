@@ -23,6 +23,14 @@ export class StaysyncStack extends Stack {
         : { env: { account: stage.env.account, region: stage.env.region } }),
       description: `staysync ${stage.stageName}: Kafka change log -> DynamoDB, OpenSearch, S3`,
     });
+    if (stage.env !== undefined) {
+      // A region-pinned VPC checks its AZs against the stack's, which CDK would look up with
+      // AWS credentials; the stage lists them, so answer the lookup from the config.
+      const { account, region, availabilityZones } = stage.env;
+      this.node.setContext(`availability-zones:account=${account}:region=${region}`, [
+        ...availabilityZones,
+      ]);
+    }
     this.pipeline = new SyncPipeline(this, 'Pipeline', {
       ...stage,
       ...(stage.env === undefined ? {} : { availabilityZones: stage.env.availabilityZones }),

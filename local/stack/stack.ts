@@ -110,7 +110,7 @@ export function up(
     paths.root,
     async () => {
       const started: string[] = [];
-      const needed = await servicesToStart(services, paths, log);
+      const needed = await servicesToStart(services, paths, options, log);
       // Everything is prepared before anything starts, so a missing prerequisite or a
       // failed download fails the whole `up` before a single server was started.
       await settleAll(needed.map((service) => prepare(service, paths, log)));
@@ -144,6 +144,7 @@ export function up(
 async function servicesToStart(
   services: readonly ServiceDef[],
   paths: StackPaths,
+  options: StackOptions,
   log: (line: string) => void,
 ): Promise<ServiceDef[]> {
   const report = await status(services, paths);
@@ -163,8 +164,19 @@ async function servicesToStart(
       );
     }
     if (current.state === 'unresponsive' && current.pid !== undefined) {
-      log(`${service.name}: pid ${current.pid} runs but does not answer; restarting it`);
-      await terminate(current.pid, 20_000);
+      // Busy, not dead, as a rule: a shared server under a test suite's load can miss one
+      // probe. Restarting it would pull it from under every other test run, so wait for
+      // it instead, and leave a really hung one to an explicit `stack:down`.
+      log(`${service.name}: pid ${current.pid} runs but did not answer; waiting for it…`);
+      if (await answersWithin(service, current.pid, readyTimeout(options))) {
+        log(`${service.name}: answered; up on 127.0.0.1:${service.port} (pid ${current.pid})`);
+        continue;
+      }
+      throw new StackError(
+        `${service.name} (pid ${current.pid}) runs but has not answered for ${readyTimeout(options) / 1000} s. ` +
+          `See ${current.logFile}; \`npm run stack:down && npm run stack:up\` restarts the stack.`,
+        { service: service.name, logFile: current.logFile },
+      );
     }
     rmSync(pidFile(paths, service.name), { force: true });
     needed.push(service);
@@ -207,7 +219,7 @@ async function startAndWait(
     `${service.name}: started (pid ${pid}), waiting for it to answer on 127.0.0.1:${service.port}…`,
   );
 
-  const timeoutMs = options.readyTimeoutMs ?? readyTimeoutFromEnv();
+  const timeoutMs = readyTimeout(options);
   const deadline = Date.now() + timeoutMs;
   while (!(await service.ready())) {
     if (!isAlive(pid)) {
@@ -242,10 +254,25 @@ function combine(failures: readonly unknown[]): unknown {
   return failures.length === 1 ? failures[0] : new StackError(failures.map(messageOf).join('\n\n'));
 }
 
-/** STAYSYNC_READY_TIMEOUT_S: how long one service may take to answer; default 180. */
-function readyTimeoutFromEnv(): number {
+/** How long one service may take to answer: the option, else STAYSYNC_READY_TIMEOUT_S, else 180 s. */
+function readyTimeout(options: StackOptions): number {
+  if (options.readyTimeoutMs !== undefined) return options.readyTimeoutMs;
   const raw = Number(process.env.STAYSYNC_READY_TIMEOUT_S ?? '180');
   return (Number.isFinite(raw) && raw > 0 ? raw : 180) * 1000;
+}
+
+/** Polls `ready()` until it answers (true), the process dies or the time is up (false). */
+async function answersWithin(
+  service: ServiceDef,
+  pid: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) {
+    if (await service.ready()) return true;
+    await sleep(500);
+  }
+  return false;
 }
 
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;

@@ -148,8 +148,9 @@ export const kafkaService: ServiceDef = {
     const kafka = new Kafka({
       clientId: 'staysync-stack-probe',
       brokers: [`127.0.0.1:${port}`],
-      connectionTimeout: 1_000,
-      requestTimeout: 3_000,
+      // Patient: a broker busy with a test suite must not look dead to `status`/`up`.
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
       retry: { retries: 0 },
       logLevel: logLevel.NOTHING,
     });

@@ -91,7 +91,8 @@ export const motoService: ServiceDef = {
             'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
         },
         body: '{"Limit":1}',
-        signal: AbortSignal.timeout(3_000),
+        // Patient: moto busy with a test suite must not look dead to `status`/`up`.
+        signal: AbortSignal.timeout(10_000),
       });
       const body = (await response.json()) as { TableNames?: unknown };
       return response.ok && Array.isArray(body.TableNames);

@@ -30,7 +30,7 @@ export interface ProgressState {
 }
 
 const bar = (done: number, total: number, width: number): string => {
-  const ratio = total <= 0 ? 1 : Math.min(1, done / total);
+  const ratio = total <= 0 ? 0 : Math.min(1, done / total);
   const full = Math.round(ratio * width);
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`;
 };

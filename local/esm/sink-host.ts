@@ -76,8 +76,10 @@ export class SinkHost {
     const live = this.live ?? this.start();
     const initError = await live.ready;
     if (initError !== null) {
+      // killed while starting (a crash), or the module failed to load (an init error)
+      const kind = live.exited ? 'crash' : 'init-error';
       await this.kill(live);
-      return { ok: false, kind: 'init-error', error: initError, coldStart };
+      return { ok: false, kind, error: initError, coldStart };
     }
     if (live.exited) {
       return {

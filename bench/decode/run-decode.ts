@@ -1,0 +1,123 @@
+/**
+ * Part 2: decode + validate + plan throughput, records per second on one core, in a fresh
+ * Node process (bench/decode/decode-child.ts). When a target is missed, the staysync path
+ * is profiled (node --cpu-prof) and its hottest functions are reported.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { median, round } from '../lib/stats.js';
+import { type HotSpot, summarize } from './profile-summary.js';
+
+const run = promisify(execFile);
+const child = fileURLToPath(new URL('./decode-child.ts', import.meta.url));
+
+export const DECODE_TARGETS = { ofRaw: 0.7, overPowertools: 3 } as const;
+
+export interface DecodeResult {
+  readonly records: number;
+  readonly valueBytes: number;
+  readonly rounds: number;
+  /** median records/s per path */
+  readonly recordsPerSecond: Readonly<Record<'raw' | 'staysync' | 'powertools', number>>;
+  /** staysync / raw and staysync / powertools: ratio of medians, and median of the ratios
+   *  of each round (the three paths run back to back in every round) */
+  readonly ratios: {
+    readonly ofRaw: number;
+    readonly overPowertools: number;
+    readonly ofRawPaired: number;
+    readonly overPowertoolsPaired: number;
+  };
+  readonly targetsMet: { readonly ofRaw: boolean; readonly overPowertools: boolean };
+  readonly profile?: readonly HotSpot[];
+}
+
+async function decodeChild(args: readonly string[], nodeFlags: readonly string[] = []) {
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', child, ...args],
+    { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  );
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as {
+    records: number;
+    valueBytes: number;
+    samples: Record<string, number[]>;
+  };
+}
+
+export async function runDecode(options: {
+  records: number;
+  rounds: number;
+  valueBytes: number;
+  profile: 'auto' | 'always' | 'never';
+  log: (line: string) => void;
+}): Promise<DecodeResult> {
+  const out = await decodeChild([
+    String(options.records),
+    String(options.rounds),
+    String(options.valueBytes),
+  ]);
+  const s = out.samples as Record<'raw' | 'staysync' | 'powertools', number[]>;
+  const med = {
+    raw: round(median(s.raw), 0),
+    staysync: round(median(s.staysync), 0),
+    powertools: round(median(s.powertools), 0),
+  };
+  const paired = (a: number[], b: number[]) => median(a.map((v, i) => v / (b[i] as number)));
+  const ratios = {
+    ofRaw: round(med.staysync / med.raw, 3),
+    overPowertools: round(med.staysync / med.powertools, 2),
+    ofRawPaired: round(paired(s.staysync, s.raw), 3),
+    overPowertoolsPaired: round(paired(s.staysync, s.powertools), 2),
+  };
+  const targetsMet = {
+    ofRaw: ratios.ofRaw >= DECODE_TARGETS.ofRaw,
+    overPowertools: ratios.overPowertools >= DECODE_TARGETS.overPowertools,
+  };
+  options.log(
+    `  records/s (median of ${options.rounds}): raw ${med.raw}, staysync ${med.staysync}, powertools ${med.powertools}; staysync = ${ratios.ofRaw} × raw, ${ratios.overPowertools} × powertools (paired: ${ratios.ofRawPaired}, ${ratios.overPowertoolsPaired})`,
+  );
+  let profile: HotSpot[] | undefined;
+  if (
+    options.profile === 'always' ||
+    (options.profile === 'auto' && !(targetsMet.ofRaw && targetsMet.overPowertools))
+  ) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'staysync-decode-prof-'));
+    try {
+      await decodeChild(
+        [
+          String(options.records),
+          String(Math.max(5, options.rounds)),
+          String(options.valueBytes),
+          'staysync',
+        ],
+        ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      );
+      const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+      // the main thread's profile is the largest (the loader thread's is tiny)
+      const main = files
+        .map((f) => path.join(dir, f))
+        .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+      if (main !== undefined) {
+        profile = summarize(JSON.parse(readFileSync(main, 'utf8')), 15);
+        options.log('  staysync path profile (self time):');
+        for (const h of profile) options.log(`    ${h.share}%  ${h.fn}  ${h.where}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    records: out.records,
+    valueBytes: out.valueBytes,
+    rounds: options.rounds,
+    recordsPerSecond: med,
+    ratios,
+    targetsMet,
+    ...(profile === undefined ? {} : { profile }),
+  };
+}

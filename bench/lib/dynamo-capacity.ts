@@ -1,0 +1,206 @@
+/**
+ * DynamoDB request units from the requests a client actually sends, computed with the
+ * documented sizing rules (bench/README.md "How units are counted"):
+ * - write: 1 WRU per started KB of the item written (minimum 1); a write whose condition
+ *   fails is still charged (sized like the item attempted); transactional items count 2×;
+ * - read: 1 RRU per started 4 KB read with strong consistency, 0.5 eventually consistent
+ *   (minimum one unit even when no item is found); transactional reads count 2×.
+ * The middleware sits on the very client instance the handler uses (the runtime's
+ * singleton), so nothing in the handler changes.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { MetadataBearer, MiddlewareStack, SerializeMiddleware } from '@smithy/types';
+
+type Item = Readonly<Record<string, AttributeValue>>;
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** Approximate stored size of a number: ~1 byte per two significant digits, plus 1. */
+function numberSize(n: string): number {
+  const significant = n
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '');
+  return Math.ceil(Math.max(1, significant.length) / 2) + 1;
+}
+
+/** Size of one attribute value by DynamoDB's item-size rules. */
+export function attributeValueSize(v: AttributeValue): number {
+  if (v.S !== undefined) return utf8Bytes(v.S);
+  if (v.N !== undefined) return numberSize(v.N);
+  if (v.B !== undefined) return v.B.length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.SS !== undefined) return v.SS.reduce((a, s) => a + utf8Bytes(s), 0);
+  if (v.NS !== undefined) return v.NS.reduce((a, s) => a + numberSize(s), 0);
+  if (v.BS !== undefined) return v.BS.reduce((a, b) => a + b.length, 0);
+  if (v.L !== undefined) return 3 + v.L.reduce((a, e) => a + 1 + attributeValueSize(e), 0);
+  if (v.M !== undefined) return 3 + itemSize(v.M) + Object.keys(v.M).length;
+  return 0;
+}
+
+/** Size of an item: attribute names (UTF-8) plus values. */
+export function itemSize(item: Item): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item))
+    size += utf8Bytes(name) + attributeValueSize(value);
+  return size;
+}
+
+export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
+export const readUnits = (bytes: number, consistent: boolean): number =>
+  Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
+
+interface UpdateLike {
+  readonly Key?: Item;
+  readonly ExpressionAttributeValues?: Item;
+}
+/** An UpdateItem writes an item we do not see: key + the values it sets is the estimate. */
+const updateSize = (u: UpdateLike): number =>
+  itemSize(u.Key ?? {}) + itemSize(u.ExpressionAttributeValues ?? {});
+
+/** Write units of one request by command name and input (charged whether or not a
+ *  condition failed). */
+export function writeUnitsOf(command: string, input: Record<string, unknown>): number {
+  switch (command) {
+    case 'PutItemCommand':
+      return writeUnits(itemSize((input.Item ?? {}) as Item));
+    case 'UpdateItemCommand':
+      return writeUnits(updateSize(input as UpdateLike));
+    case 'DeleteItemCommand':
+      return 1;
+    case 'BatchWriteItemCommand': {
+      let units = 0;
+      const byTable = (input.RequestItems ?? {}) as Record<
+        string,
+        Array<{ PutRequest?: { Item?: Item }; DeleteRequest?: unknown }>
+      >;
+      for (const requests of Object.values(byTable))
+        for (const r of requests)
+          units += r.PutRequest ? writeUnits(itemSize(r.PutRequest.Item ?? {})) : 1;
+      return units;
+    }
+    case 'TransactWriteItemsCommand': {
+      let units = 0;
+      const items = (input.TransactItems ?? []) as Array<{
+        Put?: { Item?: Item };
+        Update?: UpdateLike;
+        Delete?: unknown;
+        ConditionCheck?: unknown;
+      }>;
+      for (const t of items) {
+        if (t.Put) units += writeUnits(itemSize(t.Put.Item ?? {}));
+        else if (t.Update) units += writeUnits(updateSize(t.Update));
+        else units += 1;
+      }
+      return 2 * units;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Read units of one request from its input and its output (what was read). */
+export function readUnitsOf(
+  command: string,
+  input: Record<string, unknown>,
+  output: Record<string, unknown> | undefined,
+): number {
+  const consistent = input.ConsistentRead === true;
+  switch (command) {
+    case 'GetItemCommand':
+      return readUnits(itemSize((output?.Item ?? {}) as Item), consistent);
+    case 'BatchGetItemCommand': {
+      let units = 0;
+      const byTable = (output?.Responses ?? {}) as Record<string, Item[]>;
+      for (const items of Object.values(byTable))
+        for (const item of items) units += readUnits(itemSize(item), consistent);
+      return units;
+    }
+    case 'QueryCommand':
+    case 'ScanCommand': {
+      const items = (output?.Items ?? []) as Item[];
+      return readUnits(
+        items.reduce((a, i) => a + itemSize(i), 0),
+        consistent,
+      );
+    }
+    case 'TransactGetItemsCommand': {
+      const items = (output?.Responses ?? []) as Array<{ Item?: Item }>;
+      return items.reduce((a, r) => a + 2 * readUnits(itemSize(r.Item ?? {}), true), 0);
+    }
+    default:
+      return 0;
+  }
+}
+
+const CHARGED_FAILURES = new Set([
+  'ConditionalCheckFailedException',
+  'TransactionCanceledException',
+]);
+
+export interface CapacityMeter {
+  /** write request units by command */
+  readonly wru: Readonly<Record<string, number>>;
+  /** read request units by command */
+  readonly rru: Readonly<Record<string, number>>;
+  /** writes whose condition failed (charged, no effect) */
+  conditionFailures: number;
+  totalWru(): number;
+  totalRru(): number;
+  reset(): void;
+  detach(): void;
+}
+
+let seq = 0;
+
+/** Meters the request units a DynamoDB client consumes (see the module comment). */
+export function meterCapacity<I extends object, O extends MetadataBearer>(client: {
+  middlewareStack: MiddlewareStack<I, O>;
+}): CapacityMeter {
+  const wru: Record<string, number> = {};
+  const rru: Record<string, number> = {};
+  const name = `staysyncBenchCapacity${++seq}`;
+  const meter: CapacityMeter = {
+    wru,
+    rru,
+    conditionFailures: 0,
+    totalWru: () => Object.values(wru).reduce((a, b) => a + b, 0),
+    totalRru: () => Object.values(rru).reduce((a, b) => a + b, 0),
+    reset: () => {
+      for (const k of Object.keys(wru)) delete wru[k];
+      for (const k of Object.keys(rru)) delete rru[k];
+      meter.conditionFailures = 0;
+    },
+    detach: () => {
+      client.middlewareStack.remove(name);
+    },
+  };
+  const middleware: SerializeMiddleware<I, O> = (next, context) => async (args) => {
+    const command = context.commandName ?? 'unknown';
+    const input = args.input as Record<string, unknown>;
+    const add = (table: Record<string, number>, units: number) => {
+      if (units > 0) table[command] = (table[command] ?? 0) + units;
+    };
+    try {
+      const result = await next(args);
+      add(wru, writeUnitsOf(command, input));
+      add(rru, readUnitsOf(command, input, result.output as Record<string, unknown>));
+      return result;
+    } catch (err) {
+      const errName = (err as { name?: string }).name ?? '';
+      if (CHARGED_FAILURES.has(errName)) {
+        meter.conditionFailures++;
+        add(wru, writeUnitsOf(command, input));
+      }
+      throw err;
+    }
+  };
+  client.middlewareStack.add(middleware, {
+    step: 'serialize',
+    priority: 'high',
+    name,
+    override: true,
+  });
+  return meter;
+}

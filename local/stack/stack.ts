@@ -35,6 +35,8 @@ export interface ServiceStatus {
 export interface StackOptions {
   /** progress lines (the CLI prints them; tests pass nothing) */
   readonly log?: (line: string) => void;
+  /** recorded with the processes `up` starts; default `cli` */
+  readonly owner?: Owner;
   /** how long one service may take to answer after it started; default STAYSYNC_READY_TIMEOUT_S or 180 s */
   readonly readyTimeoutMs?: number;
 }
@@ -45,10 +47,18 @@ export interface UpResult {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/**
+ * Who asked for a process: `cli` (a person or script ran `stack:up`; it stays up until
+ * `stack:down`) or `test-run` (a vitest run found the service down; the last test run to
+ * finish stops it, see test-runs.ts).
+ */
+export type Owner = 'cli' | 'test-run';
+
 interface PidRecord {
   readonly pid: number;
   readonly port: number;
   readonly startedAt: string;
+  readonly owner?: Owner;
 }
 
 const pidFile = (paths: StackPaths, service: string): string =>
@@ -73,6 +83,29 @@ function liveProcess(paths: StackPaths, service: string): number | undefined {
   if (record === undefined || !isAlive(record.pid)) return undefined;
   const commandLine = commandLineOf(record.pid);
   return commandLine === undefined || commandLine.includes(paths.root) ? record.pid : undefined;
+}
+
+/**
+ * `stack:up` on a service a test run started makes it the user's: it then stays up when
+ * the test runs end.
+ */
+function adopt(
+  paths: StackPaths,
+  service: string,
+  owner: Owner,
+  log: (line: string) => void,
+): void {
+  const record = readPid(paths, service);
+  if (owner !== 'cli' || record === undefined || record.owner !== 'test-run') return;
+  writeFileSync(pidFile(paths, service), JSON.stringify({ ...record, owner }));
+  log(`${service}: was started by a test run; now kept up until \`stack:down\``);
+}
+
+/** Who started the service's running process (`cli` for records older than owners). */
+export function ownerOf(paths: StackPaths, service: string): Owner | undefined {
+  return liveProcess(paths, service) === undefined
+    ? undefined
+    : (readPid(paths, service)?.owner ?? 'cli');
 }
 
 async function statusOf(paths: StackPaths, service: ServiceDef): Promise<ServiceStatus> {
@@ -154,6 +187,7 @@ async function servicesToStart(
     if (current === undefined) continue;
     if (current.state === 'up') {
       log(`${service.name}: already up on 127.0.0.1:${service.port} (pid ${current.pid})`);
+      adopt(paths, service.name, options.owner ?? 'cli', log);
       continue;
     }
     if (current.state === 'port-in-use') {
@@ -211,7 +245,12 @@ async function startAndWait(
   );
   const logOffset = statSync(logFile).size;
   const { pid } = await service.start(paths, logFile);
-  const record: PidRecord = { pid, port: service.port, startedAt: new Date().toISOString() };
+  const record: PidRecord = {
+    pid,
+    port: service.port,
+    startedAt: new Date().toISOString(),
+    owner: options.owner ?? 'cli',
+  };
   writeFileSync(pidFile(paths, service.name), JSON.stringify(record));
   // From here on the caller owns the process: it stops it if this or another service fails.
   onSpawned();
@@ -289,14 +328,23 @@ export function down(
 ): Promise<void> {
   const log = options.log ?? (() => undefined);
   ensureDirs(paths);
-  return withLock(paths.root, async () => {
-    const names = options.only ?? services.map((service) => service.name);
-    await stopServices(services, paths, names, log);
-    const remaining = services.filter((service) => liveProcess(paths, service.name) !== undefined);
-    if (remaining.length === 0) removeEnvFile(envFile(paths));
-    else
-      writeEnvFile(envFile(paths), Object.assign({}, ...remaining.map((service) => service.env())));
-  });
+  return withLock(paths.root, () =>
+    stopLocked(services, paths, options.only ?? services.map((service) => service.name), log),
+  );
+}
+
+/** `down` for a caller that holds the stack lock already. */
+export async function stopLocked(
+  services: readonly ServiceDef[],
+  paths: StackPaths,
+  names: readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
+  await stopServices(services, paths, names, log);
+  const remaining = services.filter((service) => liveProcess(paths, service.name) !== undefined);
+  if (remaining.length === 0) removeEnvFile(envFile(paths));
+  else
+    writeEnvFile(envFile(paths), Object.assign({}, ...remaining.map((service) => service.env())));
 }
 
 async function stopServices(

@@ -122,7 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         name: sink,
         handlerModule: path.join(repoRoot, 'functions', HANDLERS[sink], 'handler.ts'),
         env,
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         onOutput: (line) => {
           if (!totals.take(line)) log.write(`${line}\n`);
         },
@@ -154,7 +154,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       brokers,
       invoker: hosts.get(sink) as SinkHost,
       destination,
-      settings,
+      // moto's TransactWriteItems is not isolated: it snapshots every table it touches and
+      // restores the snapshots when a transaction is cancelled, erasing writes other
+      // requests made meanwhile. The DynamoDB sink's aggregate transactions therefore get
+      // one invocation at a time here (real DynamoDB needs no such care).
+      settings: sink === 'dynamodb' ? { ...settings, maxConcurrentInvocations: 1 } : settings,
       onInvocation: (info) => {
         const s = invocationStats.get(sink);
         if (s === undefined) return;

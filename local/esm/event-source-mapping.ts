@@ -38,6 +38,9 @@ export interface MappingSettings extends CursorSettings {
   readonly maxBufferedPerPartition: number;
   /** start of a group without committed offsets: `TRIM_HORIZON` (earliest) or `LATEST` */
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** invocations in flight across partitions (Lambda: pollers × concurrency);
+   *  0 = one per partition */
+  readonly maxConcurrentInvocations: number;
 }
 
 export const DEFAULT_MAPPING_SETTINGS: MappingSettings = Object.freeze({
@@ -48,6 +51,7 @@ export const DEFAULT_MAPPING_SETTINGS: MappingSettings = Object.freeze({
   maxRetryDelayMs: 5_000,
   maxBufferedPerPartition: 1_000,
   startingPosition: 'TRIM_HORIZON',
+  maxConcurrentInvocations: 0,
 });
 
 export interface MappingOptions {
@@ -239,9 +243,14 @@ export class EventSourceMapping {
     if (!this.running) return;
     const now = Date.now();
     let nextDue: number | undefined;
-    for (const cursor of this.cursors.values()) {
+    const limit = this.settings.maxConcurrentInvocations;
+    for (const cursor of [...this.cursors.values()]) {
+      if (limit > 0 && this.inFlight.size >= limit) break;
       const batch = cursor.take(now);
       if (batch !== null) {
+        // Round robin: a partition that just got an invocation goes to the back.
+        this.cursors.delete(cursor.id);
+        this.cursors.set(cursor.id, cursor);
         const task = this.process(cursor, batch, this.generation).finally(() => {
           this.inFlight.delete(task);
           this.pump();

@@ -73,7 +73,7 @@ for (const part of selected) {
     case 'cost':
       results.cost = await timed('cost', () =>
         runCost({
-          events: quick ? 200 : 500,
+          events: quick ? 100 : 300,
           batchSizes: [10, 100, 1000],
           duplicateShares: [0.01, 0.5],
           valueBytes: 1000,

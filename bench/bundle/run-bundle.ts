@@ -69,7 +69,7 @@ const INIT_ENV: Record<string, string> = {
  * only for Avro/Protobuf schemas; a JSON-only handler bundles an empty stand-in for them
  * (esbuild inlines the dynamic import, so leaving them external would fail at load).
  */
-const optionalPeersStub = {
+export const optionalPeersStub = {
   name: 'optional-peers-stub',
   setup(b: import('esbuild').PluginBuild) {
     b.onResolve({ filter: /^(avro-js|protobufjs)$/ }, (args) => ({

@@ -34,7 +34,9 @@ export function summarize(profile: Profile, top = 20): HotSpot[] {
     const node = byId.get(id);
     if (node === undefined) return;
     const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^file:\/\/.*?\/(node_modules|functions|bench)\//, '$1/');
+    const file = url
+      .replace(/^file:\/\/.*?\/(node_modules|functions|bench)\//, '$1/')
+      .replace(/^file:\/\/.*\//, '');
     const where = url === '' ? '(native)' : `${file}:${lineNumber + 1}`;
     const fn = functionName || '(anonymous)';
     const key = `${fn}@${where}`;

@@ -9,11 +9,39 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { optionalPeersStub } from '../bundle/run-bundle.js';
 import { median, round } from '../lib/stats.js';
 import { type HotSpot, summarize } from './profile-summary.js';
 
 const run = promisify(execFile);
-const child = fileURLToPath(new URL('./decode-child.ts', import.meta.url));
+const childSource = fileURLToPath(new URL('./decode-child.ts', import.meta.url));
+
+/**
+ * The child runs as an esbuild bundle (ESM, node24 target, minified syntax and whitespace;
+ * identifiers kept so profiles stay readable), as the Lambda runs its code: not through
+ * tsx, whose keep-names helper wraps every function, closures created per record included.
+ */
+async function bundleChild(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = path.join(dir, 'decode-child.mjs');
+  await build({
+    entryPoints: [childSource],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minifySyntax: true,
+    minifyWhitespace: true,
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+    plugins: [optionalPeersStub],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  return outfile;
+}
 
 export const DECODE_TARGETS = { ofRaw: 0.7, overPowertools: 3 } as const;
 
@@ -35,12 +63,15 @@ export interface DecodeResult {
   readonly profile?: readonly HotSpot[];
 }
 
-async function decodeChild(args: readonly string[], nodeFlags: readonly string[] = []) {
-  const { stdout } = await run(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', child, ...args],
-    { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
-  );
+async function decodeChild(
+  child: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+) {
+  const { stdout } = await run(process.execPath, [...nodeFlags, child, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as {
     records: number;
@@ -56,7 +87,9 @@ export async function runDecode(options: {
   profile: 'auto' | 'always' | 'never';
   log: (line: string) => void;
 }): Promise<DecodeResult> {
-  const out = await decodeChild([
+  const work = mkdtempSync(path.join(os.tmpdir(), 'staysync-decode-'));
+  const child = await bundleChild(work);
+  const out = await decodeChild(child, [
     String(options.records),
     String(options.rounds),
     String(options.valueBytes),
@@ -89,6 +122,7 @@ export async function runDecode(options: {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'staysync-decode-prof-'));
     try {
       await decodeChild(
+        child,
         [
           String(options.records),
           String(Math.max(5, options.rounds)),
@@ -111,6 +145,7 @@ export async function runDecode(options: {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  rmSync(work, { recursive: true, force: true });
   return {
     records: out.records,
     valueBytes: out.valueBytes,

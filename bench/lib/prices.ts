@@ -35,7 +35,8 @@ export interface Usage {
   readonly s3Get: number;
   /** Lambda invocations */
   readonly invocations: number;
-  /** summed billed duration of those invocations, milliseconds */
+  /** summed billed duration of those invocations, milliseconds (the bench uses the
+   *  handler's CPU time: see bench/README.md) */
   readonly durationMs: number;
   /** records delivered (duplicates included) */
   readonly events: number;

@@ -95,15 +95,20 @@ export class DynamoAggregateWriter {
     }
     const chunks = this.#chunk(works);
     let checkpointedThrough: number | undefined;
+    // the engine quarantines poison found here only after the sink returns: no transaction
+    // may carry the checkpoint to or past it
+    let poisonFloor = Number.POSITIVE_INFINITY;
     for (const [i, chunk] of chunks.entries()) {
       const next = chunks[i + 1]?.[0];
       const limit = next === undefined ? Number.POSITIVE_INFINITY : next.change.coords.offset - 1;
       const target =
-        input.checkpointTarget === null ? null : Math.min(input.checkpointTarget, limit);
-      const ckpt =
-        target !== null && (input.checkpoint === null || target > input.checkpoint) ? target : null;
-      const result = await this.#commit(input.ref, chunk, ckpt, ctx);
+        input.checkpointTarget === null
+          ? null
+          : Math.min(input.checkpointTarget, limit, poisonFloor - 1);
+      const ckpt = checkpointAbove(target, input.checkpoint);
+      const result = await this.#commit(input.ref, chunk, ckpt, input.checkpoint, ctx);
       outcomes.push(...result.outcomes);
+      poisonFloor = Math.min(poisonFloor, lowestPoison(result.outcomes));
       if (result.failed !== undefined) {
         const error = result.failed;
         for (const later of chunks.slice(i + 1)) {
@@ -111,7 +116,7 @@ export class DynamoAggregateWriter {
         }
         break;
       }
-      if (ckpt !== null) checkpointedThrough = ckpt;
+      if (result.checkpointed !== null) checkpointedThrough = result.checkpointed;
     }
     return checkpointedThrough === undefined ? { outcomes } : { outcomes, checkpointedThrough };
   }
@@ -146,24 +151,33 @@ export class DynamoAggregateWriter {
     return chunks;
   }
 
+  /**
+   * Commits one chunk (and the checkpoint `checkpoint`, unless null). `checkpointed` is the
+   * checkpoint then known stored: never at or past a poison record found here.
+   */
   async #commit(
     ref: CheckpointRef,
     chunk: readonly AggregateWork[],
     checkpoint: number | null,
+    base: number | null,
     ctx: ApplyContext,
-  ): Promise<{ outcomes: RecordOutcome[]; failed?: StaysyncError }> {
+  ): Promise<{ outcomes: RecordOutcome[]; failed?: StaysyncError; checkpointed: number | null }> {
     const outcomes: RecordOutcome[] = [];
     let pending = [...chunk];
     let ckpt = checkpoint;
+    let checkpointed: number | null = null;
+    const capBelowPoison = () => {
+      if (ckpt !== null) ckpt = checkpointAbove(Math.min(ckpt, lowestPoison(outcomes) - 1), base);
+    };
     for (let attempt = 1; ; attempt++) {
-      if (pending.length === 0 && ckpt === null) return { outcomes };
+      if (pending.length === 0 && ckpt === null) return { outcomes, checkpointed };
       const slots = this.#slots(ref, pending, ckpt);
       try {
         await this.#opts.client.send(
           new TransactWriteItemsCommand({ TransactItems: slots.map((s) => s.item) }),
         );
         outcomes.push(...pending.map((w) => status(w, 'applied')));
-        return { outcomes };
+        return { outcomes, checkpointed: ckpt ?? checkpointed };
       } catch (err) {
         const reasons = (err as { CancellationReasons?: CancellationReason[] }).CancellationReasons;
         const cancelled = (err as { name?: unknown })?.name === 'TransactionCanceledException';
@@ -178,7 +192,8 @@ export class DynamoAggregateWriter {
               outcomes.push(status(slot.work, 'duplicate'));
               drop.add(slot.work);
             } else if (code === 'ConditionalCheckFailed' && slot.kind === 'checkpoint') {
-              ckpt = null; // already at or past this offset
+              checkpointed = ckpt; // already at or past this offset
+              ckpt = null;
             } else if (code === 'ValidationError' && slot.kind !== 'checkpoint') {
               const culprits = slot.kind === 'marker' ? [slot.work] : slot.works;
               for (const work of culprits) {
@@ -200,24 +215,43 @@ export class DynamoAggregateWriter {
         } else {
           const classified = classifyDynamoError(err, 'aggregate transaction', ref);
           if (classified instanceof PoisonError) {
-            // the whole transaction is invalid and nothing says which item: poison them all
-            for (const work of pending) {
-              outcomes.push({
-                offset: work.change.coords.offset,
-                status: 'poison',
-                error: classified,
-              });
+            if (pending.length > 1) {
+              // the whole transaction is invalid and nothing says which event: split it
+              // until the culprit stands alone (the markers keep a split effectively-once)
+              const mid = Math.ceil(pending.length / 2);
+              for (const half of [pending.slice(0, mid), pending.slice(mid)]) {
+                const part = await this.#commit(ref, half, null, base, ctx);
+                outcomes.push(...part.outcomes);
+                if (part.failed !== undefined) {
+                  const done = new Set(outcomes.map((o) => o.offset));
+                  const rest = pending.filter((w) => !done.has(w.change.coords.offset));
+                  outcomes.push(...rest.map((w) => failure(w, part.failed as StaysyncError)));
+                  return { outcomes, failed: part.failed, checkpointed };
+                }
+              }
+            } else {
+              for (const work of pending) {
+                outcomes.push({
+                  offset: work.change.coords.offset,
+                  status: 'poison',
+                  error: classified,
+                });
+              }
+              if (pending.length === 0) ckpt = null;
             }
-            return { outcomes };
+            pending = [];
+            capBelowPoison();
+            continue;
           }
           if (!classified.retriable) throw classified;
           retriable = classified;
         }
         pending = pending.filter((w) => !drop.has(w));
+        capBelowPoison();
         if (retriable !== undefined && drop.size === 0) {
           if (attempt >= this.#opts.maxAttempts || ctx.remainingTimeMs() < MIN_REMAINING_MS) {
             outcomes.push(...pending.map((w) => failure(w, retriable)));
-            return { outcomes, failed: retriable };
+            return { outcomes, failed: retriable, checkpointed };
           }
           await this.#opts.sleep(backoffMs(attempt));
         }
@@ -303,6 +337,16 @@ export class DynamoAggregateWriter {
     };
   }
 }
+
+/** `target` when it moves the checkpoint `base` forward, else null. */
+const checkpointAbove = (target: number | null, base: number | null): number | null =>
+  target !== null && target >= 0 && (base === null || target > base) ? target : null;
+
+const lowestPoison = (outcomes: readonly RecordOutcome[]): number =>
+  outcomes.reduce(
+    (min, o) => (o.status === 'poison' && o.offset < min ? o.offset : min),
+    Number.POSITIVE_INFINITY,
+  );
 
 const status = (work: AggregateWork, s: 'applied' | 'duplicate'): RecordOutcome => ({
   offset: work.change.coords.offset,

@@ -150,6 +150,8 @@ export class DynamoDbSink implements Sink {
       const view = outcomes.get(aggregate.offset);
       outcomes.set(aggregate.offset, view === undefined ? aggregate : combine(view, aggregate));
     }
+    // poison the transactions found: a later call of this invocation must stay below it too
+    this.#poisonFloor(batch, outcomes, decodePoison);
     const result = { outcomes: [...outcomes.values()] };
     return run.checkpointedThrough === undefined
       ? result

@@ -432,6 +432,26 @@ describe('DynamoDbSink aggregates', () => {
     expect(await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)).toBe(4);
   });
 
+  it('never checkpoints past a record whose aggregate update DynamoDB rejected as poison', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    // a measure stored as a string: DynamoDB refuses to ADD a number to it
+    await client.send(
+      new PutItemCommand({
+        TableName: tables.view,
+        Item: { pk: { S: `agg#${ent}-by-customer#bad` }, orderCount: { S: 'x' } },
+      }),
+    );
+    const result = await sink.apply(
+      batchOf('view', [order(ent, 0, 'c1', 1), order(ent, 1, 'bad', 1), order(ent, 2, 'c1', 1)]),
+      ctx,
+    );
+    expect(statuses(result.outcomes)).toEqual({ 0: 'applied', 1: 'poison', 2: 'applied' });
+    // the engine quarantines offset 1 after the sink returns: the checkpoint stays below it
+    expect(result.checkpointedThrough ?? -1).toBeLessThan(1);
+    expect((await checkpointOf(client, tables.ledger, `ckpt#view#${ent}#0`)) ?? -1).toBeLessThan(1);
+  });
+
   it('stays exact when the invocation dies right after a transaction committed', async () => {
     const ent = entity();
     const sink = sinkFor({ aggregates: [declare(ent)] });

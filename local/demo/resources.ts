@@ -2,21 +2,11 @@
  * Names and lifecycle of everything one demo run uses, all derived from a run id so runs
  * (and test runs) never share a topic, table, bucket, index or consumer group.
  */
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
 import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
+import { createPkTable, emptyAndDeleteBucket } from '../aws/resources.js';
 
 export const SinkNames = ['dynamodb', 'opensearch', 's3-archive'] as const;
 export type SinkName = (typeof SinkNames)[number];
@@ -71,15 +61,7 @@ export async function createResources(
   });
   const ddb = dynamoDbClient(env);
   for (const table of [names.ledgerTable, names.viewTable]) {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }),
-    );
-    await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: table });
+    await createPkTable(ddb, table, 60);
     await ddb.send(
       new UpdateTimeToLiveCommand({
         TableName: table,
@@ -109,7 +91,7 @@ export async function deleteResources(
     await settle(ddb.send(new DeleteTableCommand({ TableName: table })));
   const s3 = s3Client(env);
   for (const bucket of [names.archiveBucket, names.quarantineBucket, names.failureBucket]) {
-    await settle(emptyAndDelete(s3, bucket));
+    await settle(emptyAndDeleteBucket(s3, bucket));
   }
   if (openSearchEndpoint !== undefined) {
     const base = openSearchEndpoint.replace(/\/$/, '');
@@ -118,18 +100,6 @@ export async function deleteResources(
     );
     await settle(fetch(`${base}/_index_template/${names.indexPrefix}-*`, { method: 'DELETE' }));
   }
-}
-
-async function emptyAndDelete(s3: S3Client, bucket: string): Promise<void> {
-  for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ Key: o.Key }],
-    );
-    if (keys.length === 0) break;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-  }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** The environment of one sink function (DESIGN §3.2), pointing at the local stack. */

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { InitializeMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +14,14 @@ import { StaysyncError } from '../../../functions/core/errors.js';
 import { checkpointKey } from '../../../functions/core/ledger.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
 import { countRequests } from '../../support/aws-request-counter.js';
+import { createPkTable, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 // The DynamoDB ledger adapter against the real local DynamoDB (moto).
 const stack = loadStackEnv();
 const env = { ...stack.vars };
 const client = dynamoDbClient(env);
-const table = `ledger-it-${randomUUID().slice(0, 8)}`;
+const table = uniqueName('ledger-it');
 const ledger = new DynamoLedger(client, table);
 const ref = (partition = 0) => ({
   sink: 'view',
@@ -31,15 +30,7 @@ const ref = (partition = 0) => ({
 });
 
 beforeAll(async () => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: table });
+  await createPkTable(client, table);
 });
 
 afterAll(async () => {
@@ -113,7 +104,7 @@ describe('DynamoLedger', () => {
   });
 
   it('reports a missing table as a non-retriable error', async () => {
-    const missing = new DynamoLedger(client, `absent-${randomUUID().slice(0, 8)}`);
+    const missing = new DynamoLedger(client, uniqueName('absent'));
     const err = await missing.readCheckpoint(ref()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StaysyncError);
     expect((err as StaysyncError).retriable).toBe(false);

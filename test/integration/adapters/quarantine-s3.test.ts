@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoLedgerFromEnv } from '../../../functions/adapters/ledger-dynamodb.js';
 import {
@@ -24,6 +14,7 @@ import type { QuarantineEntry } from '../../../functions/core/quarantine.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';
 import { countRequests } from '../../support/aws-request-counter.js';
+import { createPkTable, emptyAndDeleteBucket } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { envelope, mskEvent, mskRecord } from '../../unit/core/support/msk.js';
 import { InMemoryStateSink } from '../../unit/core/support/sinks.js';
@@ -39,23 +30,11 @@ const ddb = dynamoDbClient(env);
 
 beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName: table });
+  await createPkTable(ddb, table);
 });
 
 afterAll(async () => {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
-  if (keys.length > 0)
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await emptyAndDeleteBucket(s3, bucket);
   await ddb.send(new DeleteTableCommand({ TableName: table }));
 });
 

@@ -1,39 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateTimeToLiveCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPkTable, motoDynamoDb, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 // Proves the local DynamoDB (moto) has the semantics the ledger relies on:
 // all-or-nothing transactions with per-item cancellation reasons, and TTL.
 const stack = loadStackEnv();
-const client = new DynamoDBClient({
-  endpoint: stack.awsEndpointUrl,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-});
-const table = `engine-ddb-${randomUUID().slice(0, 8)}`;
+const client = motoDynamoDb(stack);
+const table = uniqueName('engine-ddb');
 
 beforeAll(async () => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: table });
+  await createPkTable(client, table);
 });
 
 afterAll(async () => {

@@ -3,13 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MskEvent } from '../../../functions/core/msk-event.js';
@@ -18,6 +12,7 @@ import { EventSourceMapping } from '../../../local/esm/event-source-mapping.js';
 import { S3FailureDestination } from '../../../local/esm/on-failure-destination.js';
 import { SinkHost } from '../../../local/esm/sink-host.js';
 import { createPublisher, type Publisher } from '../../../local/publisher/publisher.js';
+import { emptyAndDeleteBucket } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 const stack = loadStackEnv();
@@ -47,10 +42,7 @@ afterAll(async () => {
     .filter((g) => g.includes(run));
   if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   await admin.disconnect();
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const o of listed.Contents ?? [])
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await emptyAndDeleteBucket(s3, bucket);
   rmSync(dir, { recursive: true, force: true });
 });
 

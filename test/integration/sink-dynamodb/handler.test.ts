@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDecimals } from '../../../functions/core/aggregates-decimal.js';
 import type { Change } from '../../../functions/core/change.js';
@@ -14,6 +8,7 @@ import { parsePipelineConfig } from '../../../functions/core/config.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
 import { createHandler } from '../../../functions/sink-dynamodb/create-handler.js';
 import { countRequests, isDynamoWrite } from '../../support/aws-request-counter.js';
+import { emptyAndDeleteBucket, motoDynamoDb, motoS3, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { deliver, KafkaLog, prng } from './msk-log.js';
 import {
@@ -31,18 +26,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const stack = loadStackEnv();
-const admin = new DynamoDBClient({
-  endpoint: stack.awsEndpointUrl,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-});
-const s3 = new S3Client({
-  endpoint: stack.awsEndpointUrl,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-  forcePathStyle: true,
-});
-const bucket = `sinkddb-quarantine-${randomUUID().slice(0, 8)}`;
+const admin = motoDynamoDb(stack);
+const s3 = motoS3(stack);
+const bucket = uniqueName('sinkddb-quarantine');
 const drops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
@@ -50,10 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const drop of drops) await drop();
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const o of listed.Contents ?? [])
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await emptyAndDeleteBucket(s3, bucket);
 });
 
 const ordersByCustomer = {
@@ -82,7 +65,7 @@ async function setup(opts: { aggregates?: boolean } = {}) {
   return { tables, env, handler: createHandler(env), pipeline: parsePipelineConfig(pipelineJson) };
 }
 
-const topic = () => `changes-${randomUUID().slice(0, 8)}`;
+const topic = () => uniqueName('changes');
 
 /** Exact totals the aggregate must hold: each distinct order event counted once. */
 function aggregateOracle(

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   ScanCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { fromViewItem } from '../../../functions/adapters/dynamodb-view-item.js';
@@ -13,23 +11,14 @@ import type { Change } from '../../../functions/core/change.js';
 import type { KafkaRecord } from '../../../functions/core/record.js';
 import type { SinkBatch } from '../../../functions/core/sink.js';
 import { entityKey, foldChanges, type ViewState } from '../../../functions/core/view-state.js';
+import { createPkTable } from '../../support/moto.js';
 
 /** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
 export async function createTables(client: DynamoDBClient, prefix: string) {
   const suffix = randomUUID().slice(0, 8);
   const view = `${prefix}-view-${suffix}`;
   const ledger = `${prefix}-ledger-${suffix}`;
-  for (const TableName of [view, ledger]) {
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }),
-    );
-    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName });
-  }
+  for (const table of [view, ledger]) await createPkTable(client, table);
   return {
     view,
     ledger,

@@ -1,23 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from '@opensearch-project/opensearch';
 import type { MskEvent } from '../../../functions/core/msk-event.js';
 import type { QuarantineEntry } from '../../../functions/core/quarantine.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
+import {
+  createPkTable,
+  emptyAndDeleteBucket,
+  motoDynamoDb,
+  motoS3,
+  uniqueName,
+} from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 export const stack = loadStackEnv();
@@ -25,19 +18,10 @@ export const stack = loadStackEnv();
 /** A client of our own for arranging and asserting (not the handler's instance). */
 export const admin = new Client({ node: stack.opensearchEndpoint });
 
-const dynamo = new DynamoDBClient({
-  endpoint: stack.awsEndpointUrl,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-});
-const s3 = new S3Client({
-  endpoint: stack.awsEndpointUrl,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-  forcePathStyle: true,
-});
+const dynamo = motoDynamoDb(stack);
+const s3 = motoS3(stack);
 
-export const uniquePrefix = (): string => `ss-os-${randomUUID().slice(0, 8)}`;
+export const uniquePrefix = (): string => uniqueName('ss-os');
 
 /**
  * A ledger table and a quarantine bucket on moto, and an index prefix, unique to one test;
@@ -47,15 +31,7 @@ export async function createFixture() {
   const prefix = uniquePrefix();
   const table = `${prefix}-ledger`;
   const bucket = `${prefix}-quarantine`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: table });
+  await createPkTable(dynamo, table);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     ...stack.vars,
@@ -76,12 +52,7 @@ export async function createFixture() {
     drop: async () => {
       await dropPrefix(prefix);
       await dynamo.send(new DeleteTableCommand({ TableName: table }));
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-      const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
-      if (objects.length > 0) {
-        await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-      }
-      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      await emptyAndDeleteBucket(s3, bucket);
     },
   };
 }

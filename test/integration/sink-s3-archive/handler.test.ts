@@ -12,6 +12,7 @@ import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import { type FetchedRecord, toMskRecord } from '../../../local/esm/event-builder.js';
 import { countRequests } from '../../support/aws-request-counter.js';
+import { listAllKeys, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import {
   createResources,
@@ -19,11 +20,9 @@ import {
   failCommand,
   type Handler,
   injectS3Error,
-  listAllKeys,
   makeRecords,
   mskEvent,
   readArchive,
-  uniqueName,
 } from './support.js';
 
 const stack = loadStackEnv();

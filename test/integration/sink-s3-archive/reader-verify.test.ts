@@ -15,14 +15,9 @@ import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import { runArchiveVerify } from '../../../local/cli/archive-verify.js';
 import { type FetchedRecord, toMskRecord } from '../../../local/esm/event-builder.js';
+import { uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
-import {
-  createResources,
-  expectExactlyOnce,
-  makeRecords,
-  mskEvent,
-  uniqueName,
-} from './support.js';
+import { createResources, expectExactlyOnce, makeRecords, mskEvent } from './support.js';
 
 const stack = loadStackEnv();
 const baseEnv = { ...stack.vars };

@@ -1,40 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  type DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { ArchiveReader } from '../../../functions/adapters/archive-reader.js';
 import type { ArchivedRecord } from '../../../functions/core/archive/line.js';
 import type { MskBatchResponse, MskEvent } from '../../../functions/core/msk-event.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
-
-export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+import { createPkTable, emptyAndDeleteBucket, uniqueName } from '../../support/moto.js';
 
 /** A ledger table and two buckets (archive, quarantine) unique to one test file. */
 export async function createResources(dynamo: DynamoDBClient, s3: S3Client) {
   const ledger = uniqueName('archive-ledger');
   const archive = uniqueName('archive-it');
   const quarantine = uniqueName('archive-quarantine');
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: ledger,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: ledger });
+  await createPkTable(dynamo, ledger);
   for (const Bucket of [archive, quarantine]) await s3.send(new CreateBucketCommand({ Bucket }));
   return {
     ledger,
@@ -45,40 +24,6 @@ export async function createResources(dynamo: DynamoDBClient, s3: S3Client) {
       await dynamo.send(new DeleteTableCommand({ TableName: ledger }));
     },
   };
-}
-
-export async function listAllKeys(
-  s3: S3Client,
-  Bucket: string,
-  Prefix?: string,
-): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket,
-        ...(Prefix === undefined ? {} : { Prefix }),
-        ContinuationToken: token,
-      }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
-}
-
-async function emptyAndDeleteBucket(s3: S3Client, Bucket: string): Promise<void> {
-  const keys = await listAllKeys(s3, Bucket);
-  for (let i = 0; i < keys.length; i += 1000) {
-    await s3.send(
-      new DeleteObjectsCommand({
-        Bucket,
-        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
-      }),
-    );
-  }
-  await s3.send(new DeleteBucketCommand({ Bucket }));
 }
 
 const NOT_UTF8 = Buffer.from([0xc3, 0x28, 0xff]);

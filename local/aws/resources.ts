@@ -1,0 +1,72 @@
+/**
+ * Creating and removing the tables and buckets a local run or a test needs on the local
+ * stack (moto), shared by the demo and the integration tests so they cannot drift apart.
+ */
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/**
+ * Creates an on-demand table keyed by a string `pk` (the layout of the ledger and of the
+ * view) and waits until it exists.
+ */
+export async function createPkTable(
+  client: DynamoDBClient,
+  tableName: string,
+  maxWaitTimeSeconds = 30,
+): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: maxWaitTimeSeconds }, { TableName: tableName });
+}
+
+/** Every key in `bucket` (under `prefix` when given), following continuation tokens. */
+export async function listAllKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix?: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        ...(prefix === undefined ? {} : { Prefix: prefix }),
+        ContinuationToken: token,
+      }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys;
+}
+
+/** Deletes every object of `bucket`, then the bucket (S3 refuses to delete a non-empty one). */
+export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  const keys = await listAllKeys(s3, bucket);
+  // DeleteObjects takes at most 1,000 keys per request.
+  for (let i = 0; i < keys.length; i += 1000) {
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
+      }),
+    );
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}

@@ -1,0 +1,45 @@
+/**
+ * Clients and unique names for integration tests that arrange and inspect state on the
+ * local stack's moto (DynamoDB, S3). Tables and buckets: see local/aws/resources.ts.
+ *
+ * @example
+ *   const stack = loadStackEnv();
+ *   const s3 = motoS3(stack);
+ *   const bucket = uniqueName('quarantine-it');
+ *   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+ *   afterAll(() => emptyAndDeleteBucket(s3, bucket));
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { StackEnv } from './stack-env.js';
+
+export {
+  createPkTable,
+  emptyAndDeleteBucket,
+  listAllKeys,
+} from '../../local/aws/resources.js';
+
+/**
+ * `<prefix>-<8 random hex digits>`: several test runs share one stack, so every table,
+ * bucket, topic and index a test makes carries a name no other run uses.
+ */
+export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A DynamoDB client of the test's own (not the handler's instance) on the stack's moto. */
+export const motoDynamoDb = (stack: StackEnv): DynamoDBClient =>
+  new DynamoDBClient({
+    endpoint: stack.awsEndpointUrl,
+    region: stack.awsRegion,
+    credentials: stack.credentials,
+  });
+
+/** An S3 client of the test's own (not the handler's instance) on the stack's moto. */
+export const motoS3 = (stack: StackEnv): S3Client =>
+  new S3Client({
+    endpoint: stack.awsEndpointUrl,
+    region: stack.awsRegion,
+    credentials: stack.credentials,
+    // moto serves buckets by path; virtual-hosted names would need DNS for *.127.0.0.1.
+    forcePathStyle: true,
+  });

@@ -10,6 +10,7 @@
  * - `offset`, `partition`, `timestamp` are JSON numbers, `timestampType` is the topic's
  *   `CREATE_TIME` or `LOG_APPEND_TIME`.
  */
+import { encodeMskRecord } from '../../functions/core/msk-encode.js';
 import type { MskEvent, MskEventRecord } from '../../functions/core/msk-event.js';
 
 export const TimestampTypes = ['CREATE_TIME', 'LOG_APPEND_TIME'] as const;
@@ -39,23 +40,14 @@ export interface EventSourceIdentity {
   readonly bootstrapServers: string;
 }
 
-/** Java `byte` values (-128..127) of a buffer. */
-export function toJavaSignedBytes(bytes: Uint8Array): number[] {
-  return Array.from(bytes, (b) => (b > 127 ? b - 256 : b));
-}
+export { toJavaSignedBytes } from '../../functions/core/msk-encode.js';
 
 /** One record in MSK encoding. */
 export function toMskRecord(record: FetchedRecord): MskEventRecord {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    timestampType: record.timestampType,
-    ...(record.key === null ? {} : { key: record.key.toString('base64') }),
-    value: record.value === null ? null : record.value.toString('base64'),
-    headers: record.headers.map(([name, value]) => ({ [name]: toJavaSignedBytes(value) })),
-  };
+  return encodeMskRecord({
+    ...record,
+    headers: record.headers.map(([key, value]) => ({ key, value })),
+  });
 }
 
 export const partitionId = (topic: string, partition: number): string => `${topic}-${partition}`;

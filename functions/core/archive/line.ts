@@ -15,6 +15,7 @@
  *   `valueEncoding: "base64"`; `null` for a tombstone. A value that is the JSON literal
  *   `null` is stored as base64 so it cannot be mistaken for a tombstone.
  */
+import { encodeMskRecord } from '../msk-encode.js';
 import type { MskEventRecord } from '../msk-event.js';
 import type { KafkaRecord } from '../record.js';
 
@@ -183,21 +184,10 @@ export function parseArchiveLine(text: string): ArchivedRecord {
   return fromArchiveLine(parsed);
 }
 
-const signed = (bytes: Uint8Array): number[] => Array.from(bytes, (b) => (b > 127 ? b - 256 : b));
-
 /**
  * The record as Lambda would deliver it (base64 key/value, Java signed-byte headers):
  * replaying an archive through a handler feeds it exactly what the log fed it.
  */
 export function toMskEventRecord(record: ArchivedRecord): MskEventRecord {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    timestampType: record.timestampType,
-    ...(record.key === null ? {} : { key: record.key.toString('base64') }),
-    value: record.value === null ? null : record.value.toString('base64'),
-    headers: record.headers.map((h) => ({ [h.key]: signed(h.value) })),
-  };
+  return encodeMskRecord(record);
 }

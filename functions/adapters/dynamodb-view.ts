@@ -8,7 +8,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Change } from '../core/change.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
-import { applyChange, type KeyPlan, type ViewState } from '../core/view-state.js';
+import { applyChange, type KeyPlan, planKeys, type ViewState } from '../core/view-state.js';
 import { classifyDynamoError, marshallPoison } from './dynamodb-view-errors.js';
 import { fromViewItem, toViewItem, ViewAttr, viewItemKey } from './dynamodb-view-item.js';
 
@@ -53,12 +53,20 @@ export class DynamoViewWriter {
 
   /** One outcome per change of the plan (including `dropped`, which are stale). */
   async write(plan: KeyPlan, ctx: ApplyContext): Promise<RecordOutcome[]> {
-    const stale = plan.dropped.map((c) => outcome(c, 'stale'));
+    const kept = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;
     const rest =
-      plan.kind === 'blind'
-        ? await this.#writeBlind([...plan.superseded, plan.final])
-        : await this.#writeFold(plan.changes, ctx);
-    return [...stale, ...rest];
+      plan.kind === 'blind' ? await this.#writeBlind(kept) : await this.#writeFold(kept, ctx);
+    const poisoned = new Set(rest.filter((o) => o.status === 'poison').map((o) => o.offset));
+    if (poisoned.size > 0 && plan.dropped.length > 0) {
+      // A change dropped as older than one that turned out unstorable may be the key's
+      // newest storable state: plan the key again without the poison (writes are idempotent).
+      const again = [...kept, ...plan.dropped]
+        .filter((c) => !poisoned.has(c.coords.offset))
+        .sort((a, b) => a.coords.offset - b.coords.offset);
+      const replanned = await Promise.all(planKeys(again).map((p) => this.write(p, ctx)));
+      return [...rest.filter((o) => o.status === 'poison'), ...replanned.flat()];
+    }
+    return [...plan.dropped.map((c) => outcome(c, 'stale')), ...rest];
   }
 
   async #writeBlind(kept: readonly Change[]): Promise<RecordOutcome[]> {

@@ -260,6 +260,22 @@ describe('DynamoDbSink view', () => {
     expect(await viewOf(ent)).toEqual(oracle([ok, other]));
   });
 
+  it('stores an older version that follows an unstorable newer one in the same batch', async () => {
+    const ent = entity();
+    const huge = change({
+      entity: ent,
+      key: 'k',
+      offset: 0,
+      version: 5,
+      data: { blob: 'x'.repeat(500_000) },
+    });
+    const older = change({ entity: ent, key: 'k', offset: 1, version: 3 });
+    const result = await sinkFor().apply(batchOf('view', [huge, older]), ctx);
+    expect(statuses(result.outcomes)).toEqual({ 0: 'poison', 1: 'applied' });
+    // the same as delivering them in two batches: the quarantined change is not in the view
+    expect((await viewOf(ent)).get(`${ent}#k`)?.sourceVersion).toBe(3);
+  });
+
   it('quarantines data that would overwrite the item bookkeeping', async () => {
     const ent = entity();
     const result = await sinkFor().apply(

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { runDemo } from '../demo/run.js';
 
 const USAGE = `usage: npm start -- [options]
-  --events N       change events to publish (default 5000)
+  --events N       change events to publish (default 1500)
   --partitions N   partitions per topic (default 4)
   --faults         kill sink workers and the emulator at random moments mid-run
   --seed N         workload and fault seed (default 1)
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const result = await runDemo({
-    events: intOption(values.events, 'events', 5_000, 1),
+    events: intOption(values.events, 'events', 1_500, 1),
     partitions: intOption(values.partitions, 'partitions', 4, 1),
     faults: values.faults,
     seed: intOption(values.seed, 'seed', 1),

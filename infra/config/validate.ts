@@ -1,3 +1,9 @@
+import type {
+  ResolvedLifecycle,
+  ResolvedPipeline,
+  ResolvedSink,
+  ResolvedTopic,
+} from './resolved.js';
 import {
   type ArchiveSpec,
   type KafkaSpec,
@@ -19,68 +25,6 @@ export class PipelineConfigError extends Error {
     this.name = 'PipelineConfigError';
     this.problems = problems;
   }
-}
-
-export interface ResolvedTopic {
-  readonly name: string;
-  readonly partitions: number;
-  readonly replicationFactor: number | undefined;
-  /** -1 = forever */
-  readonly retentionMs: number;
-  readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
-  readonly versioning: TopicVersioning;
-  readonly removalPolicy: 'retain' | 'delete';
-}
-
-export interface ResolvedSink {
-  readonly kind: SinkKind;
-  readonly topics: readonly string[];
-  readonly batchSize: number;
-  readonly batchingWindowSeconds: number;
-  readonly minimumPollers: number;
-  readonly maximumPollers: number;
-  readonly retryAttempts: number;
-  readonly maxRecordAgeSeconds: number;
-  readonly memoryMiB: number;
-  readonly timeoutSeconds: number;
-}
-
-export interface ResolvedLifecycle {
-  readonly infrequentAccessAfterDays: number;
-  readonly glacierAfterDays: number;
-  readonly expireAfterDays: number;
-}
-
-export interface ResolvedOpenSearch {
-  readonly instanceType: string;
-  readonly dataNodes: number;
-  readonly masterNodes: number;
-  readonly masterInstanceType: string;
-  readonly volumeSizeGiB: number;
-  readonly zoneAwareness: boolean;
-}
-
-export interface ResolvedPipeline {
-  readonly stageName: string;
-  readonly topics: readonly ResolvedTopic[];
-  readonly sinks: readonly ResolvedSink[];
-  readonly kafka: KafkaSpec;
-  readonly openSearch: ResolvedOpenSearch;
-  readonly archive: {
-    readonly prefix: string;
-    readonly lifecycle: ResolvedLifecycle;
-    readonly projectionStartDate: string;
-  };
-  readonly quarantineLifecycle: ResolvedLifecycle;
-  readonly alarms: {
-    readonly offsetLagThreshold: number;
-    readonly quarantineThreshold: number;
-    readonly alarmTopicArn: string | undefined;
-  };
-  readonly logRetentionDays: number;
-  readonly dataRemovalPolicy: 'retain' | 'destroy';
-  readonly indexPrefix: string;
-  readonly maxAzs: number;
 }
 
 // CloudWatch Logs accepts only these retention values.

@@ -1,7 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ResolvedLifecycle } from '../config/validate.js';
+import type { ResolvedLifecycle } from '../config/resolved.js';
 
 export interface PipelineBucketsProps {
   readonly archiveLifecycle: ResolvedLifecycle;

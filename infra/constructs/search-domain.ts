@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import type { ResolvedOpenSearch } from '../config/validate.js';
+import type { ResolvedOpenSearch } from '../config/resolved.js';
 import type { Network } from './network.js';
 
 export interface SearchDomainProps {

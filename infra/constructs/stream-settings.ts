@@ -5,7 +5,7 @@ import {
   S3OnFailureDestination,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { ResolvedSink } from '../config/validate.js';
+import type { ResolvedSink } from '../config/resolved.js';
 
 /**
  * Stable consumer group of one (stage, sink, topic) mapping. Lambda cannot change a

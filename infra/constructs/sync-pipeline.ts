@@ -5,12 +5,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ResolvedPipeline } from '../config/resolved.js';
 import type { PipelineSettings, SinkKind } from '../config/types.js';
-import {
-  pipelineJson,
-  type ResolvedPipeline,
-  validatePipelineSettings,
-} from '../config/validate.js';
+import { pipelineJson, validatePipelineSettings } from '../config/validate.js';
 import { ArchiveCatalog } from './archive-catalog.js';
 import {
   bindArchive,

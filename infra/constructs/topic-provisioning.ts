@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TopicResourceProperties } from '../../functions/topic-provisioner/desired-topic.js';
-import type { ResolvedTopic } from '../config/validate.js';
+import type { ResolvedTopic } from '../config/resolved.js';
 import { HouseFunction } from './house-function.js';
 import type { KafkaCluster } from './kafka-cluster.js';
 import type { Network } from './network.js';

@@ -1,0 +1,67 @@
+/**
+ * The pipeline configuration after validation: every default applied, every value
+ * checked (see validate.ts). The constructs read only these types.
+ */
+import type { KafkaSpec, SinkKind, TopicVersioning } from './types.js';
+
+export interface ResolvedTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number | undefined;
+  /** -1 = forever */
+  readonly retentionMs: number;
+  readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
+  readonly versioning: TopicVersioning;
+  readonly removalPolicy: 'retain' | 'delete';
+}
+
+export interface ResolvedSink {
+  readonly kind: SinkKind;
+  readonly topics: readonly string[];
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly minimumPollers: number;
+  readonly maximumPollers: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface ResolvedLifecycle {
+  readonly infrequentAccessAfterDays: number;
+  readonly glacierAfterDays: number;
+  readonly expireAfterDays: number;
+}
+
+export interface ResolvedOpenSearch {
+  readonly instanceType: string;
+  readonly dataNodes: number;
+  readonly masterNodes: number;
+  readonly masterInstanceType: string;
+  readonly volumeSizeGiB: number;
+  readonly zoneAwareness: boolean;
+}
+
+export interface ResolvedPipeline {
+  readonly stageName: string;
+  readonly topics: readonly ResolvedTopic[];
+  readonly sinks: readonly ResolvedSink[];
+  readonly kafka: KafkaSpec;
+  readonly openSearch: ResolvedOpenSearch;
+  readonly archive: {
+    readonly prefix: string;
+    readonly lifecycle: ResolvedLifecycle;
+    readonly projectionStartDate: string;
+  };
+  readonly quarantineLifecycle: ResolvedLifecycle;
+  readonly alarms: {
+    readonly offsetLagThreshold: number;
+    readonly quarantineThreshold: number;
+    readonly alarmTopicArn: string | undefined;
+  };
+  readonly logRetentionDays: number;
+  readonly dataRemovalPolicy: 'retain' | 'destroy';
+  readonly indexPrefix: string;
+  readonly maxAzs: number;
+}

@@ -5,22 +5,13 @@
  * with it, and archive replay feeds handlers exactly what the log fed them.
  */
 import type { MskEventRecord } from './msk-event.js';
-import type { KafkaHeader } from './record.js';
+import type { KafkaRecord } from './record.js';
 
-/** A record's coordinates and bytes, before MSK encoding. */
-export interface RecordBytes {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly timestampType: string;
-  /** null: the record has no key (the MSK record then has no `key` field) */
-  readonly key: Buffer | null;
-  /** null: a tombstone */
-  readonly value: Buffer | null;
-  /** in log order; a header key may repeat */
-  readonly headers: readonly KafkaHeader[];
-}
+/**
+ * A record's coordinates and bytes, before MSK encoding: a decoded record without the
+ * delivered form it was decoded from. A null `key` gives an MSK record with no `key` field.
+ */
+export type RecordBytes = Omit<KafkaRecord, 'raw'>;
 
 /** Java `byte` values (-128..127) of a buffer. */
 export function toJavaSignedBytes(bytes: Uint8Array): number[] {

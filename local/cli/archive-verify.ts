@@ -20,13 +20,13 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ArchiveReader } from '../../functions/adapters/archive-reader.js';
+import { parseExpectedOffsets } from '../../functions/core/archive/expected-offsets.js';
 import {
   type ArchiveReport,
   ArchiveVerifier,
-  formatArchiveReport,
-  parseExpectedOffsets,
   type VerifyOptions,
 } from '../../functions/core/archive/verify.js';
+import { formatArchiveReport } from '../../functions/core/archive/verify-report.js';
 import { s3Client } from '../../functions/runtime/aws-clients.js';
 import { readEnvFile } from '../stack/env-file.js';
 import { envFile, stackPaths } from '../stack/support/paths.js';

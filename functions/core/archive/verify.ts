@@ -7,6 +7,7 @@
 import type { ArchiveObjectId } from './key.js';
 import type { ArchiveRange } from './object.js';
 import { OffsetSet, rangesMissing } from './offset-set.js';
+import { fmtRanges } from './verify-report.js';
 
 export interface VerifyOptions {
   /** the topic is compacted: holes between archived offsets are not problems */
@@ -260,60 +261,4 @@ export class ArchiveVerifier {
     }
     return st;
   }
-}
-
-export const fmtRanges = (ranges: readonly OffsetRange[]): string =>
-  ranges.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ');
-
-/** Human-readable report. */
-export function formatArchiveReport(topic: string, report: ArchiveReport): string {
-  const lines: string[] = [];
-  lines.push(`archive of topic ${topic}: ${report.objects} object(s), ${report.records} record(s)`);
-  for (const p of report.partitions) {
-    const span = p.firstOffset === null ? 'empty' : `offsets ${p.firstOffset}..${p.lastOffset}`;
-    const more = p.rangeCount > p.ranges.length ? ` (+${p.rangeCount - p.ranges.length} more)` : '';
-    lines.push(
-      `  partition ${p.partition}: ${p.objects} object(s), ${p.records} record(s), ${span}; ranges ${fmtRanges(p.ranges) || '-'}${more}`,
-    );
-  }
-  for (const w of report.warnings) lines.push(`warning: ${w}`);
-  for (const e of report.problems) lines.push(`PROBLEM: ${e}`);
-  lines.push(
-    report.ok ? 'OK: no gaps, no duplicates' : `FAILED: ${report.problems.length} problem(s)`,
-  );
-  return lines.join('\n');
-}
-
-/**
- * Parses expected offsets: `{ "<partition>": [offset | [first, last], ...] }` (what
- * `archive:verify --expected` reads).
- */
-export function parseExpectedOffsets(json: unknown): Map<number, OffsetSet> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new TypeError('expected offsets: a JSON object keyed by partition');
-  }
-  const out = new Map<number, OffsetSet>();
-  for (const [p, list] of Object.entries(json)) {
-    const partition = Number(p);
-    if (!/^\d+$/.test(p) || !Array.isArray(list)) {
-      throw new TypeError(`expected offsets: "${p}" must be a partition number with an array`);
-    }
-    const set = new OffsetSet();
-    for (const item of list as unknown[]) {
-      if (typeof item === 'number' && Number.isSafeInteger(item) && item >= 0) set.add(item);
-      else if (
-        Array.isArray(item) &&
-        item.length === 2 &&
-        item.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) &&
-        (item[0] as number) <= (item[1] as number)
-      ) {
-        set.addRange(item[0] as number, item[1] as number);
-      } else
-        throw new TypeError(
-          `expected offsets: bad entry ${JSON.stringify(item)} for partition ${p}`,
-        );
-    }
-    out.set(partition, set);
-  }
-  return out;
 }

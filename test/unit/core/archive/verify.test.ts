@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ArchiveVerifier,
-  formatArchiveReport,
-  parseExpectedOffsets,
-  type VerifyOptions,
-} from '../../../../functions/core/archive/verify.js';
+import { parseExpectedOffsets } from '../../../../functions/core/archive/expected-offsets.js';
+import { ArchiveVerifier, type VerifyOptions } from '../../../../functions/core/archive/verify.js';
+import { formatArchiveReport } from '../../../../functions/core/archive/verify-report.js';
 
 type Obj = {
   partition: number;

@@ -104,11 +104,15 @@ export class OpenSearchSink implements Sink {
     }
     if (changes.length === 0) return { outcomes };
 
-    const tasks = planKeys(changes).map((plan) =>
-      createKeyTask(plan, { sink: this.name, maxReads: this.maxReads }),
-    );
-    await this.run(tasks);
-    for (const task of tasks) outcomes.push(...task.outcomes);
+    // a key whose poison may make a dropped older change its newest state is planned again
+    for (let plans = planKeys(changes); plans.length > 0; ) {
+      const tasks = plans.map((plan) =>
+        createKeyTask(plan, { sink: this.name, maxReads: this.maxReads }),
+      );
+      await this.run(tasks);
+      for (const task of tasks) outcomes.push(...task.outcomes);
+      plans = tasks.flatMap((task) => planKeys(task.replan()));
+    }
     return { outcomes };
   }
 

@@ -28,6 +28,12 @@ export interface KeyTaskOptions {
  *   A 409 means another writer got in between the read and the write: read again. If the
  *   folded document is rejected, fold and write one change at a time, so only the change
  *   that cannot be indexed is quarantined.
+ *
+ * Changes the plan dropped (older than one seen earlier in the batch) are settled `stale`
+ * only once the task ends without a poison among them: if a change turns out poison, the
+ * key's remaining and dropped changes are handed back through `replan()` (the log without
+ * the poison may make a dropped change the newest state), and if the task gives up they
+ * are `retry` with it (the retried change may turn out poison).
  */
 export interface KeyTask {
   readonly entity: string;
@@ -43,6 +49,12 @@ export interface KeyTask {
   /** gives up: every change not yet settled gets a `retry` outcome with `error` */
   fail(error: StaysyncError): void;
   readonly outcomes: readonly RecordOutcome[];
+  /**
+   * Once settled: the changes (offset order) without an outcome yet, to plan again with
+   * `planKeys` because a change of the key was poison; empty otherwise. Every write is
+   * version-guarded, so writing again what this task already wrote is harmless.
+   */
+  replan(): readonly Change[];
 }
 
 export function createKeyTask(plan: KeyPlan, options: KeyTaskOptions): KeyTask {
@@ -53,6 +65,9 @@ abstract class BaseTask {
   readonly outcomes: RecordOutcome[] = [];
   readonly entity: string;
   readonly id: string;
+  /** versions the batch itself proves stale: never written, settled when the task ends */
+  private dropped: Change[];
+  private again: Change[] = [];
   constructor(
     first: Change,
     dropped: readonly Change[],
@@ -60,8 +75,29 @@ abstract class BaseTask {
   ) {
     this.entity = first.entity;
     this.id = first.key;
-    // versions the batch itself proves stale never reach the store
-    for (const change of dropped) this.settle(change, 'stale');
+    this.dropped = [...dropped];
+  }
+
+  replan(): readonly Change[] {
+    return this.again;
+  }
+
+  /** The task ends without a poison ahead of the dropped changes: they are stale. */
+  protected settleDropped(): void {
+    for (const change of this.dropped.splice(0)) this.settle(change, 'stale');
+  }
+
+  /**
+   * A change turned out poison while some were dropped: the task ends, handing `rest` (its
+   * changes without an outcome) and the dropped ones back to be planned again. Returns
+   * false (and does nothing) when nothing was dropped.
+   */
+  protected replanAfterPoison(rest: readonly Change[]): boolean {
+    if (this.dropped.length === 0) return false;
+    this.again = [...rest, ...this.dropped.splice(0)].sort(
+      (a, b) => a.coords.offset - b.coords.offset,
+    );
+    return true;
   }
 
   protected settle(change: Change, status: 'applied' | 'stale' | 'duplicate'): void {
@@ -77,10 +113,17 @@ abstract class BaseTask {
     this.outcomes.push({ offset: change.coords.offset, status: 'poison', error });
   }
 
+  /**
+   * `retry` for `changes`, and for the dropped changes after the first of them (the retried
+   * change may turn out poison, and they would then be needed); the others are stale.
+   */
   protected failAll(changes: readonly Change[], error: StaysyncError): void {
-    for (const change of changes) {
+    const from = Math.min(...changes.map((c) => c.coords.offset));
+    const dropped = this.dropped.splice(0);
+    for (const change of [...changes, ...dropped.filter((c) => c.coords.offset > from)]) {
       this.outcomes.push({ offset: change.coords.offset, status: 'retry', error });
     }
+    for (const change of dropped) if (change.coords.offset < from) this.settle(change, 'stale');
   }
 }
 
@@ -116,14 +159,18 @@ class BlindTask extends BaseTask implements KeyTask {
       case 'applied':
         this.settle(change, 'applied');
         for (const lower of this.candidates.splice(0)) this.settle(lower, 'applied');
+        this.settleDropped();
         return;
       case 'conflict':
         this.settle(change, result.duplicate ? 'duplicate' : 'stale');
         for (const lower of this.candidates.splice(0)) this.settle(lower, 'stale');
+        this.settleDropped();
         return;
       case 'poison':
-        // the next lower version of this batch (if any) becomes the write
         this.poison(change, result);
+        // a dropped change may now be the newest: plan the key again without the poison;
+        // else the next lower version of this batch (if any) becomes the write
+        if (this.replanAfterPoison(this.candidates)) this.candidates.splice(0);
         return;
     }
   }
@@ -200,6 +247,11 @@ class FoldTask extends BaseTask implements KeyTask {
         }
         this.poison(this.changes[pending.through - 1] as Change, result);
         this.next = pending.through;
+        // a dropped change may now be part of the key's state: plan the rest again with it
+        if (this.replanAfterPoison(this.changes.slice(this.next))) {
+          this.next = this.changes.length;
+          return;
+        }
         this.plan();
         return;
       }
@@ -212,7 +264,9 @@ class FoldTask extends BaseTask implements KeyTask {
 
   fail(error: StaysyncError): void {
     this.pending = null;
-    this.failAll(this.changes.slice(this.next), error);
+    const rest = this.changes.slice(this.next);
+    if (rest.length > 0) this.failAll(rest, error);
+    else this.settleDropped();
     this.next = this.changes.length;
   }
 
@@ -259,5 +313,6 @@ class FoldTask extends BaseTask implements KeyTask {
       }
       this.next = through;
     }
+    this.settleDropped();
   }
 }

@@ -215,6 +215,27 @@ describe('sink-opensearch handler', () => {
     expect(await checkpoint(fx.table, TOPIC, 0)).toBe(2);
   });
 
+  it('indexes an older version the batch dropped when the newer one before it is rejected', async () => {
+    const handler = createHandler(fx.env());
+    // key 1 maps data.age as a number; key 42's v3 (first in the batch) breaks that mapping,
+    // so its v2 after it is the newest version that can be indexed, as in two batches
+    const records = upserts(0, [
+      { key: '1', version: 1, data: { age: 36 } },
+      { key: '42', version: 3, data: { age: { years: 3 } } },
+      { key: '42', version: 2, data: { age: 40 } },
+    ]);
+    const response = await handler(mskEvent(TOPIC, records), lambdaContext());
+    expect(response.batchItemFailures).toEqual([]);
+
+    expect(await getDoc(names().write, '42')).toMatchObject({
+      version: 4,
+      source: { data: { age: 40 }, _sv: 2, _offset: 2 },
+    });
+    const entries = await quarantined(fx.bucket);
+    expect(entries.map((e) => [e.offset, e.reason])).toEqual([[1, 'opensearch-rejected']]);
+    expect(await checkpoint(fx.table, TOPIC, 0)).toBe(2);
+  });
+
   it('never returns tombstones through the read alias', async () => {
     const handler = createHandler(fx.env());
     const records = [

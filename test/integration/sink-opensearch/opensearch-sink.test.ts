@@ -112,4 +112,21 @@ describe('OpenSearchSink on a real node', () => {
       source: { data: { age: 36, city: 'Paris', zip: '75001' } },
     });
   });
+  it('folds an older version the batch dropped, and the patch after it, when the newer version before it is rejected', async () => {
+    const sink = newSink();
+    await sink.apply(batch([change({ offset: 0, version: 1, data: { age: 36 } })]));
+    const result = await sink.apply(
+      batch([
+        change({ offset: 1, version: 3, data: { age: { years: 3 } } }),
+        change({ offset: 2, version: 2, data: { age: 40, city: 'Lyon' } }),
+        change({ offset: 3, version: 4, op: 'patch', data: { zip: '69001' } }),
+      ]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 1: 'poison', 2: 'applied', 3: 'applied' });
+    // the log without the rejected v3: v1, v2, patch v4
+    expect(await getDoc(`${prefix}-customer-write`, '42')).toMatchObject({
+      version: 8,
+      source: { data: { age: 40, city: 'Lyon', zip: '69001' } },
+    });
+  });
 });

@@ -168,6 +168,37 @@ describe('OpenSearchSink', () => {
     expect(stored(store, '42')?.sourceVersion).toBe(2);
   });
 
+  it('falls back to an older version the batch dropped when the newer one before it is rejected', async () => {
+    const { store, sink } = setup();
+    store.intercept = (a) =>
+      a.version === 6 ? { status: 400, error: { type: 'mapper_parsing_exception' } } : undefined;
+    const result = await sink.apply(
+      batch([change({ offset: 0, version: 3 }), change({ offset: 1, version: 2 })]),
+    );
+    expect(byOffset(result.outcomes)).toEqual({ 0: 'poison', 1: 'applied' });
+    expect(stored(store, '42')?.sourceVersion).toBe(2);
+  });
+
+  it('keeps a dropped older version unsettled while the newer one before it is retried, so it is indexed if that one turns out rejected', async () => {
+    const { store, sink } = setup();
+    store.intercept = (a) =>
+      a.version === 6
+        ? { status: 429, error: { type: 'es_rejected_execution_exception' } }
+        : undefined;
+    const log = [change({ offset: 0, version: 3 }), change({ offset: 1, version: 2 })];
+    const first = await sink.apply(batch(log));
+    expect(byOffset(first.outcomes)).toEqual({ 0: 'retry', 1: 'retry' });
+    // what the engine does next: re-apply only the records reported as retry
+    store.intercept = (a) =>
+      a.version === 6 ? { status: 400, error: { type: 'mapper_parsing_exception' } } : undefined;
+    const retried = new Set(
+      first.outcomes.filter((o) => o.status === 'retry').map((o) => o.offset),
+    );
+    const again = await sink.apply(batch(log.filter((c) => retried.has(c.coords.offset))));
+    expect(byOffset(again.outcomes)).toEqual({ 0: 'poison', 1: 'applied' });
+    expect(stored(store, '42')?.sourceVersion).toBe(2);
+  });
+
   it('quarantines only the patch that cannot be indexed when a fold is rejected', async () => {
     const { store, sink } = setup();
     await sink.apply(batch([change({ offset: 0, version: 1, data: { age: 1 } })]));
@@ -394,6 +425,68 @@ describe('OpenSearchSink against the fold oracle', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+  it('ends every key at the oracle state of the log without the changes reported poison, whatever the batching and transient failures', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // no Kafka tombstones: one erases a rejected upsert folded before it into an
+        // accepted document, so that change is not poison in one batch and is in another
+        fc.array(
+          fc.record({ op: opArb.filter((op) => op.kind !== 'tombstone'), rejected: fc.boolean() }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 50 }),
+        async (ops, sizes, flaky) => {
+          const log = ops.map(({ op, rejected }, offset) => {
+            const c = toChange(op, offset);
+            return rejected && c.data !== undefined ? { ...c, data: { ...c.data, bad: true } } : c;
+          });
+          const { store, sink } = setup({ maxActions: 2 });
+          let f = 0;
+          let calm = false;
+          store.intercept = (a) => {
+            if ((a.source.data as Record<string, unknown> | undefined)?.bad === true)
+              return { status: 400, error: { type: 'mapper_parsing_exception' } };
+            return !calm && flaky[f++ % flaky.length] === true
+              ? { status: 503, error: { type: 'unavailable_shards_exception' } }
+              : undefined;
+          };
+          // the engine: from the first unapplied offset, re-applying what was retry
+          let next = 0;
+          const poison = new Set<number>();
+          for (let step = 0; next < log.length && step < 300; step++) {
+            const slice = log.slice(next, next + (sizes[step % sizes.length] as number));
+            const result = await sink.apply(batch(slice));
+            for (const o of result.outcomes) if (o.status === 'poison') poison.add(o.offset);
+            calm = step > 200;
+            const retry = result.outcomes.filter((o) => o.status === 'retry').map((o) => o.offset);
+            next = retry.length > 0 ? Math.min(...retry) : next + slice.length;
+          }
+          expect(next).toBe(log.length);
+          // only documents OpenSearch rejects are poison (a rejected change folded into a
+          // document that is accepted, e.g. deleted by a tombstone after it, is not)
+          for (const offset of poison) expect(log[offset]?.data?.bad).toBe(true);
+          const indexable = log.filter((c) => !poison.has(c.coords.offset));
+          for (const key of ['a', 'b', 'c']) {
+            const oracle = foldChanges(
+              undefined,
+              indexable.filter((c) => c.key === key),
+            );
+            const actual = stored(store, key);
+            if (oracle === undefined) expect(actual).toBeUndefined();
+            else
+              expect(actual).toMatchObject({
+                ev: oracle.ev,
+                deleted: oracle.deleted,
+                data: oracle.data,
+                offset: oracle.offset,
+              });
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

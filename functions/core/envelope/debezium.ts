@@ -105,16 +105,21 @@ export function parseDebeziumEvent(value: Record<string, unknown>, ctx: ParseCon
     position === null
       ? offsetEventId(coords)
       : `debezium:${origin}/${entity}/${key}@${position}${row}`;
-  return {
-    eventId: eventId.length <= ctx.limits.maxEventIdLength ? eventId : offsetEventId(coords),
-    entity,
-    key,
-    op: mapped,
-    guard: { kind: 'version', ev: effectiveVersion(sourceVersion) },
-    sourceVersion,
-    ts,
-    ...(data === undefined ? {} : { data }),
-    coords,
-    tombstone: false,
-  };
+  const id = eventId.length <= ctx.limits.maxEventIdLength ? eventId : offsetEventId(coords);
+  const guard = { kind: 'version', ev: effectiveVersion(sourceVersion) } as const;
+  // Two literals rather than a conditional spread: `data` is absent, not undefined, on a delete.
+  return data === undefined
+    ? { eventId: id, entity, key, op: mapped, guard, sourceVersion, ts, coords, tombstone: false }
+    : {
+        eventId: id,
+        entity,
+        key,
+        op: mapped,
+        guard,
+        sourceVersion,
+        ts,
+        data,
+        coords,
+        tombstone: false,
+      };
 }

@@ -88,6 +88,8 @@ export class S3ArchiveSink implements Sink {
   private readonly maxProbedDays: number;
   /** per partition: an offset this process knows to be an object's end */
   private readonly knownEnds = new Map<string, number>();
+  /** per partition: lowest offset S3 refused (poison) that the engine may not have quarantined yet */
+  private readonly poisonFloors = new Map<string, number>();
 
   constructor(options: S3ArchiveSinkOptions) {
     this.name = options.name;
@@ -198,6 +200,27 @@ export class S3ArchiveSink implements Sink {
     if (maxEnd >= 0)
       this.knownEnds.set(partKey, Math.max(maxEnd, this.knownEnds.get(partKey) ?? -1));
     const retrying = outcomes.some((o) => o.status === 'retry');
+    const floor = this.poisonFloor(batch, partKey, outcomes);
+    if (!retrying && maxEnd > last.offset && floor <= maxEnd) {
+      // The engine quarantines the refused records after this call (or a later one of the
+      // invocation): the checkpoint may not pass them yet, nor stop inside an object. The
+      // records of the object reaching past the batch wait (retry), so the checkpoint stays
+      // before that object; the redelivery finds it once the refused records are settled.
+      const start = covered
+        .filter((r) => r.endOffset > last.offset && r.startOffset <= last.offset)
+        .reduce((m, r) => Math.min(m, r.startOffset), Number.POSITIVE_INFINITY);
+      const error = new RetriableError(
+        `archived object from offset ${start} reaches past the batch, and offset ${floor} S3 refused is not quarantined yet`,
+        { context },
+      );
+      return {
+        outcomes: outcomes.map((o) =>
+          o.offset >= start && o.status === 'duplicate'
+            ? { offset: o.offset, status: 'retry', error }
+            : o,
+        ),
+      };
+    }
     if (!retrying && maxEnd > last.offset) {
       // Objects cover offsets past this batch: checkpoint at their end, not inside them.
       const ref: CheckpointRef = { sink: this.name, topic, partition };
@@ -219,6 +242,29 @@ export class S3ArchiveSink implements Sink {
       return { outcomes, checkpointedThrough: maxEnd };
     }
     return { outcomes };
+  }
+
+  /**
+   * The lowest record of the partition this sink reported poison (S3 refused it) that the
+   * engine may not have quarantined yet: it quarantines sink poison after its retries, so
+   * an earlier call of this invocation may have reported one. Decode poison reaches the
+   * sink already quarantined. Forgotten once the checkpoint the engine read has passed it.
+   */
+  private poisonFloor(
+    batch: SinkBatch,
+    partKey: string,
+    outcomes: readonly RecordOutcome[],
+  ): number {
+    const decodePoison = new Set(
+      batch.entries.filter((e) => e.poison !== undefined).map((e) => e.record.offset),
+    );
+    let floor = this.poisonFloors.get(partKey) ?? Number.POSITIVE_INFINITY;
+    if (batch.checkpoint !== null && floor <= batch.checkpoint) floor = Number.POSITIVE_INFINITY;
+    for (const o of outcomes)
+      if (o.status === 'poison' && !decodePoison.has(o.offset)) floor = Math.min(floor, o.offset);
+    if (floor === Number.POSITIVE_INFINITY) this.poisonFloors.delete(partKey);
+    else this.poisonFloors.set(partKey, floor);
+    return floor;
   }
 
   /** Existing objects that may cover records of the batch (see the module comment). */

@@ -1,0 +1,104 @@
+/**
+ * A segment S3 refuses (4xx) is poison the engine quarantines *after* the apply: the
+ * sink's own checkpoint (set when an existing object reaches past the batch) must never
+ * pass it, or a failed quarantine would lose the record.
+ */
+import { describe, expect, it } from 'vitest';
+import { S3ArchiveSink } from '../../../functions/adapters/s3-archive-sink.js';
+import { parseArchiveKey } from '../../../functions/core/archive/key.js';
+import { noMetrics, silentLogger } from '../../../functions/core/engine/observability.js';
+import { processEvent } from '../../../functions/core/engine/process-event.js';
+import { DEFAULT_RETRY_POLICY } from '../../../functions/core/engine/retry-policy.js';
+import { PoisonError, RetriableError } from '../../../functions/core/errors.js';
+import { checkpointKey } from '../../../functions/core/ledger.js';
+import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
+import type { Quarantine } from '../../../functions/core/quarantine.js';
+import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
+import { MemoryArchiveStore, MemoryLedger, World } from './memory-world.js';
+
+const TOPIC = 'orders';
+const noWait = { now: () => 0, sleep: async () => {}, random: () => 0 };
+const open = async () => {};
+
+const records = (from: number, to: number): FetchedRecord[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({
+    topic: TOPIC,
+    partition: 0,
+    offset: from + i,
+    timestamp: Date.UTC(2026, 10, 26, 12) + i,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(`customer:${i}`),
+    value: Buffer.from(JSON.stringify({ n: from + i })),
+    headers: [],
+  }));
+
+/** S3 refusing (4xx) every object that starts at `offset`. */
+class RefusingStore extends MemoryArchiveStore {
+  constructor(
+    world: World,
+    private readonly offset: number,
+  ) {
+    super(world, open);
+  }
+  override async putIfAbsent(
+    key: string,
+    body: Uint8Array,
+    metadata: Readonly<Record<string, string>>,
+  ) {
+    if (parseArchiveKey(key)?.startOffset === this.offset)
+      throw new PoisonError('s3-write-rejected', `S3 PutObject ${key}: InvalidArgument (400)`);
+    return super.putIfAbsent(key, body, metadata);
+  }
+}
+
+const run = (
+  world: World,
+  name: string,
+  fetched: readonly FetchedRecord[],
+  store: MemoryArchiveStore,
+  quarantine: Quarantine,
+) => {
+  const ledger = new MemoryLedger(world, open);
+  return processEvent(buildMskEvent({ bootstrapServers: 'b:9092' }, fetched), {
+    sink: new S3ArchiveSink({ name, prefix: 'arch', store, ledger }),
+    ledger,
+    quarantine,
+    pipeline: { topics: {} },
+    concurrency: 1,
+    limits: DEFAULT_DECODE_LIMITS,
+    retry: DEFAULT_RETRY_POLICY,
+    clock: noWait,
+    logger: silentLogger,
+    metrics: noMetrics,
+  });
+};
+
+describe('the S3 archive sink with records S3 refuses', () => {
+  it('keeps its own checkpoint below a refused record when an existing object reaches past the batch', async () => {
+    const world = new World();
+    // an earlier archive run (another sink name) already holds offsets 12..20
+    await run(world, 'earlier', records(12, 20), new MemoryArchiveStore(world, open), {
+      put: async () => {},
+    });
+    const failingQuarantine: Quarantine = {
+      put: async () => {
+        throw new RetriableError('quarantine bucket unreachable');
+      },
+    };
+    const first = await run(
+      world,
+      'archive',
+      records(10, 13),
+      new RefusingStore(world, 10),
+      failingQuarantine,
+    );
+    // offsets 10..11 were refused and could not be quarantined: nothing may pass them
+    expect(first.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: `${TOPIC}-0`, offset: 10 } },
+    ]);
+    const ckpt = world.checkpoints.get(
+      checkpointKey({ sink: 'archive', topic: TOPIC, partition: 0 }),
+    );
+    expect(ckpt === undefined || ckpt < 10).toBe(true);
+  });
+});

@@ -158,21 +158,30 @@ describe('sink-opensearch handler', () => {
     ).body as Record<string, { settings: { index: { gc_deletes?: string } } }>;
     expect(settings[names().physical]?.settings.index.gc_deletes).toBe('0s');
 
-    // Control: a real DELETE with an external version is forgotten at once with
-    // gc_deletes=0s, and an older write then resurrects the document.
+    // Control: a real DELETE with an external version is forgotten once gc_deletes (0s)
+    // has passed — OpenSearch prunes the deleted version on a later refresh, so poll for
+    // that (bounded) — and an older write then resurrects the document.
     await admin.transport.request({
       method: 'DELETE',
       path: `/${names().physical}/_doc/control`,
       querystring: { version: 4, version_type: 'external' },
     });
-    await admin.transport.request({ method: 'POST', path: `/${names().physical}/_refresh` });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await admin.transport.request({
-      method: 'PUT',
-      path: `/${names().physical}/_doc/control`,
-      querystring: { version: 2, version_type: 'external' },
-      body: { data: { name: 'resurrected' }, _deleted: false, _v: 2 },
-    });
+    let resurrected = false;
+    for (let attempt = 0; attempt < 50 && !resurrected; attempt++) {
+      await admin.transport.request({ method: 'POST', path: `/${names().physical}/_refresh` });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const put = await admin.transport.request(
+        {
+          method: 'PUT',
+          path: `/${names().physical}/_doc/control`,
+          querystring: { version: 2, version_type: 'external' },
+          body: { data: { name: 'resurrected' }, _deleted: false, _v: 2 },
+        },
+        { ignore: [409] },
+      );
+      resurrected = put.statusCode === 200 || put.statusCode === 201;
+    }
+    expect(resurrected).toBe(true);
     expect(await getDoc(names().write, 'control')).toMatchObject({ version: 2 });
 
     // The sink's tombstone document keeps its version: the late older upsert is stale.

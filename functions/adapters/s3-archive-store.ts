@@ -73,7 +73,15 @@ const SETUP_ERRORS = new Set([
   'PermanentRedirect',
   'AuthorizationHeaderMalformed',
   'CredentialsProviderError',
+  // the key itself is too long: a configuration problem (prefix/topic), not this batch's
+  'KeyTooLongError',
 ]);
+
+/**
+ * 4xx answers about the bytes in transit (a body cut short or corrupted on the way): the
+ * same request sent again succeeds, so they are retried rather than quarantined.
+ */
+const TRANSIENT_REJECTIONS = new Set(['BadDigest', 'IncompleteBody', 'XAmzContentSHA256Mismatch']);
 
 export function isSetupError(err: unknown): boolean {
   const name = errorName(err);
@@ -141,6 +149,9 @@ export class S3ArchiveStore implements ArchiveObjectStore {
           this.context,
         );
         if (mapped.retriable || isSetupError(err)) throw mapped;
+        if (TRANSIENT_REJECTIONS.has(name)) {
+          throw new RetriableError(mapped.message, { context: this.context, cause: err });
+        }
         throw new PoisonError('s3-write-rejected', mapped.message, {
           context: this.context,
           cause: err,

@@ -22,6 +22,14 @@ export const DEFAULT_SINK_NAME = 's3-archive';
 export const DEFAULT_ARCHIVE_PREFIX = 'archive';
 export const DEFAULT_SCAN_LOOKBACK_DAYS = 1;
 
+/**
+ * S3 keys are at most 1,024 bytes. An object key adds to the prefix
+ * `/topic=<t>/dt=yyyy-mm-dd/partition=<p>/<t>+<p>+<20 digits>.jsonl.gz`, with Kafka topic
+ * names up to 249 characters: about 590 bytes at worst. A longer prefix would make S3
+ * refuse writes (KeyTooLongError) for long topic names, so it fails the cold start instead.
+ */
+export const MAX_ARCHIVE_PREFIX_BYTES = 400;
+
 /** Characters S3 documents as safe in keys (plus `/`); keeps keys portable to Athena/Glue. */
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
 
@@ -36,6 +44,11 @@ export function readS3ArchiveSinkConfig(env: NodeJS.ProcessEnv): S3ArchiveSinkCo
   if (!SAFE_PREFIX.test(rawPrefix) || rawPrefix.split('/').some((s) => s === '..' || s === '.')) {
     throw new ConfigError(
       `staysync: ARCHIVE_PREFIX may hold only letters, digits, /, !, -, _, ., *, ', ( and ) without . or .. segments, got ${JSON.stringify(rawPrefix)}`,
+    );
+  }
+  if (Buffer.byteLength(rawPrefix) > MAX_ARCHIVE_PREFIX_BYTES) {
+    throw new ConfigError(
+      `staysync: ARCHIVE_PREFIX is ${Buffer.byteLength(rawPrefix)} bytes; at most ${MAX_ARCHIVE_PREFIX_BYTES} leave room for the object key (S3 keys are at most 1024 bytes)`,
     );
   }
   const lookback = optionalEnv('ARCHIVE_SCAN_LOOKBACK_DAYS', env);

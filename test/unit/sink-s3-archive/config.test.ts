@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.js';
-import { readS3ArchiveSinkConfig } from '../../../functions/sink-s3-archive/config.js';
+import {
+  MAX_ARCHIVE_PREFIX_BYTES,
+  readS3ArchiveSinkConfig,
+} from '../../../functions/sink-s3-archive/config.js';
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 
 const env = {
@@ -30,6 +33,17 @@ describe('sink-s3-archive configuration', () => {
       expect(() => createHandler(rest)).toThrow(name);
     },
   );
+
+  it('fails the cold start when ARCHIVE_PREFIX leaves no room for object keys', () => {
+    const prefix = 'p'.repeat(MAX_ARCHIVE_PREFIX_BYTES + 1);
+    expect(() => readS3ArchiveSinkConfig({ ...env, ARCHIVE_PREFIX: prefix })).toThrow(
+      /ARCHIVE_PREFIX is 401 bytes/,
+    );
+    const longest = 'p'.repeat(MAX_ARCHIVE_PREFIX_BYTES);
+    expect(readS3ArchiveSinkConfig({ ...env, ARCHIVE_PREFIX: longest }).archivePrefix).toBe(
+      longest,
+    );
+  });
 
   it('normalizes the prefix and accepts the bucket root', () => {
     expect(readS3ArchiveSinkConfig({ ...env, ARCHIVE_PREFIX: '/raw/archive/' }).archivePrefix).toBe(

@@ -247,6 +247,11 @@ class Pipeline {
         this.pos = Math.min(this.log.length, at + action.n);
         return;
       case 'lose-ledger':
+        // Known limit (docs/sink-s3-archive.md, "Limits"): replaying from the start over an
+        // archive with holes left by skipped records can archive an offset twice (the normal
+        // path cannot see an object that starts inside its batch), so this property does not
+        // combine the two; each is exercised on its own.
+        if (this.skipped.size > 0) return;
         // a new ledger (or sink name) replays the topic from the start over the same archive
         this.ledgerGeneration++;
         this.pos = 0;

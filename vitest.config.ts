@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // and offline infra checks (CDK template assertions, cdk-nag, cfn-lint).
 export default defineConfig({
   test: {
+    // The integration global setup stops the servers it started (SIGTERM, SIGKILL after
+    // 20 s); vitest's default 10 s teardown budget would kill it half-way on a loaded
+    // machine and leave OpenSearch or moto running after `npm test`.
+    teardownTimeout: 90_000,
     projects: [
       {
         test: {

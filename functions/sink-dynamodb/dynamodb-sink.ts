@@ -126,7 +126,7 @@ export class DynamoDbSink implements Sink {
     const firstRetry = lowest(outcomes, 'retry');
     const cap = Math.min(firstRetry, this.#poisonFloor(batch, outcomes, decodePoison));
     const below = batch.entries.map((e) => e.record.offset).filter((o) => o < cap);
-    const todo = works.filter((w) => {
+    const pending = works.filter((w) => {
       const viewOutcome = outcomes.get(w.change.coords.offset);
       if (w.change.coords.offset >= firstRetry) {
         // its view write may have landed, but the record is not done: redelivered from firstRetry
@@ -140,7 +140,7 @@ export class DynamoDbSink implements Sink {
     const run = await this.#aggregates.run(
       {
         ref: { sink: this.name, topic: batch.topic, partition: batch.partition },
-        works: todo,
+        works: pending,
         checkpoint: batch.checkpoint,
         checkpointTarget: below.length === 0 ? null : below.reduce((a, b) => Math.max(a, b)),
       },

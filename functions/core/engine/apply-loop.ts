@@ -27,23 +27,23 @@ export async function applyWithRetries(
   const where = { sink: sink.name, topic: batch.topic, partition: batch.partition };
   const outcomes = new Map<number, RecordOutcome>();
   let checkpointedThrough: number | undefined;
-  let todo = entries;
-  for (let attempt = 1; todo.length > 0; attempt++) {
+  let pending = entries;
+  for (let attempt = 1; pending.length > 0; attempt++) {
     try {
       const result = await sink.apply(
-        { ...batch, entries: todo },
+        { ...batch, entries: pending },
         { remainingTimeMs: () => budget.remainingMs() },
       );
-      recordOutcomes(todo, result.outcomes, outcomes, sink.name);
+      recordOutcomes(pending, result.outcomes, outcomes, sink.name);
       if (result.checkpointedThrough !== undefined) {
         checkpointedThrough = Math.max(checkpointedThrough ?? -1, result.checkpointedThrough);
       }
     } catch (err) {
       if (!(err instanceof StaysyncError) || !err.retriable) throw err;
-      for (const { record } of todo)
+      for (const { record } of pending)
         outcomes.set(record.offset, { offset: record.offset, status: 'retry', error: err });
     }
-    const failing = todo.filter((e) => outcomes.get(e.record.offset)?.status === 'retry');
+    const failing = pending.filter((e) => outcomes.get(e.record.offset)?.status === 'retry');
     if (failing.length === 0) break;
     const first = outcomes.get((failing[0] as BatchEntry).record.offset);
     logger.warn('sink apply had retriable failures', {
@@ -55,7 +55,7 @@ export async function applyWithRetries(
     });
     if (!(await waitBeforeRetry(deps.retry, budget, deps.clock, attempt))) break;
     deps.metrics.count(Metric.retries, 1);
-    todo = failing;
+    pending = failing;
   }
   return checkpointedThrough === undefined ? { outcomes } : { outcomes, checkpointedThrough };
 }
@@ -66,12 +66,12 @@ export async function applyWithRetries(
  * already poison is tolerated and counts as poison.
  */
 function recordOutcomes(
-  todo: readonly BatchEntry[],
+  pending: readonly BatchEntry[],
   reported: readonly RecordOutcome[],
   into: Map<number, RecordOutcome>,
   sinkName: string,
 ): void {
-  const expected = new Map(todo.map((e) => [e.record.offset, e]));
+  const expected = new Map(pending.map((e) => [e.record.offset, e]));
   const seen = new Set<number>();
   for (const outcome of reported) {
     if (!expected.has(outcome.offset) || seen.has(outcome.offset)) {

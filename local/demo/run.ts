@@ -68,7 +68,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const print = (line: string) => options.out.write(`${line}\n`);
   const paths = stackPaths();
   print('staysync: bringing the local stack up (reused when it is already up)…');
-  const { env: stack } = await up(services, paths, { log: (l) => print(`  ${l}`) });
+  // adopt: false — under `npm test` the stack belongs to the test run, which stops it.
+  const { env: stack } = await up(services, paths, {
+    log: (l) => print(`  ${l}`),
+    adopt: false,
+  });
   const brokers = (stack.KAFKA_BROKERS ?? '').split(',');
   const names = runNames(options.runId);
   const awsEnv = { ...process.env, ...stack };

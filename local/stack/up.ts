@@ -18,6 +18,12 @@ export interface StackOptions {
   readonly log?: (line: string) => void;
   /** recorded with the processes `up` starts; default `cli` */
   readonly owner?: Owner;
+  /**
+   * Whether a `cli` call takes over services a test run started, so they stay up after the
+   * tests (what `npm run stack:up` means). Default true; `npm start` passes false: when
+   * the test suite runs it, the suite must still stop what it started.
+   */
+  readonly adopt?: boolean;
   /** how long one service may take to answer after it started; default STAYSYNC_READY_TIMEOUT_S or 180 s */
   readonly readyTimeoutMs?: number;
 }
@@ -88,7 +94,7 @@ async function servicesToStart(
     if (current === undefined) continue;
     if (current.state === 'up') {
       log(`${service.name}: already up on 127.0.0.1:${service.port} (pid ${current.pid})`);
-      adopt(paths, service.name, options.owner ?? 'cli', log);
+      if (options.adopt !== false) adopt(paths, service.name, options.owner ?? 'cli', log);
       continue;
     }
     if (current.state === 'port-in-use') {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -11,6 +12,9 @@ import { deleteResources, runNames } from '../../../local/demo/resources.js';
 import { reconcile } from '../../../local/reconcile/reconcile.js';
 import { readDynamoView } from '../../../local/reconcile/stores.js';
 import { readEnvFile } from '../../../local/stack/env-file.js';
+import { ownerOf } from '../../../local/stack/pid-records.js';
+import { services } from '../../../local/stack/services/index.js';
+import { stackPaths } from '../../../local/stack/support/paths.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 const stack = loadStackEnv();
@@ -46,6 +50,8 @@ afterAll(async () => {
 
 describe('npm start', () => {
   it('runs the workload through all three sinks with faults injected and converges', async () => {
+    const owners = () => services.map((service) => ownerOf(stackPaths(), service.name));
+    const ownersBefore = owners();
     const { code, output } = await npmStart([
       '--events',
       '600',
@@ -69,10 +75,13 @@ describe('npm start', () => {
     // Non-TTY: periodic progress lines, no cursor movement.
     expect(output).toMatch(/staysync demo — .* published \d+\/600/);
     expect(output).not.toContain('\x1b[');
+    // npm start reuses the stack without taking it over: what the test run started, the
+    // test run still stops.
+    expect(owners()).toEqual(ownersBefore);
   }, 240_000);
 
   it('lists every divergence with its key once a store is tampered with', async () => {
-    const env = readEnvFile(`${repo}.local/runs/${runId}.env`);
+    const env = readEnvFile(path.join(stackPaths().root, 'runs', `${runId}.env`));
     const topics = Object.values(names.topics);
     const ddb = dynamoDbClient(env);
     // A view item lost, a ghost item added, an archive object removed.

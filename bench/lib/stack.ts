@@ -9,13 +9,8 @@ import {
   DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { emptyAndDeleteBucket } from '../../local/aws/resources.js';
 import { loadStackEnv, type StackEnv } from '../../test/support/stack-env.js';
 
 export interface BenchStack {
@@ -76,18 +71,6 @@ export function benchStack(): BenchStack {
       }
     },
   };
-}
-
-export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
-  for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ Key: o.Key }],
-    );
-    if (keys.length === 0) break;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-  }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** Deletes every index and index template under `prefix` on the OpenSearch node. */

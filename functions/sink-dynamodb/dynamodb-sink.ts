@@ -8,12 +8,12 @@ import {
   defineAggregates,
 } from '../core/aggregates.js';
 import type { Change } from '../core/change.js';
+import { mapBounded } from '../core/engine/pool.js';
 import { PoisonError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import { type Projection, projectChange, projectionsByEntity } from '../core/projection.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
 import { planKeys } from '../core/view-state.js';
-import { mapBounded } from './map-bounded.js';
 
 /** Default retention of view tombstones: as long as the `evt#` markers (14 days). */
 export const DEFAULT_TOMBSTONE_TTL_SECONDS = DEFAULT_EVENT_MARKER_TTL_SECONDS;

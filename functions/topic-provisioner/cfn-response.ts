@@ -26,8 +26,24 @@ export interface CfnResponse {
   readonly Data?: Readonly<Record<string, string>>;
 }
 
-// CloudFormation rejects a response body over 4096 bytes; keep the reason well below.
-const MAX_REASON = 2000;
+// CloudFormation rejects a response body over 4096 bytes; keep the reason well below,
+// counted in UTF-8 bytes (a reason quoting non-ASCII input is up to 3 bytes a character).
+const MAX_REASON_BYTES = 2000;
+
+/** `reason` cut to at most `maxBytes` UTF-8 bytes, whole code points only, with "..." when cut. */
+export function truncateUtf8(reason: string, maxBytes: number): string {
+  if (Buffer.byteLength(reason, 'utf8') <= maxBytes) return reason;
+  const budget = maxBytes - 3;
+  let bytes = 0;
+  let end = 0;
+  for (const char of reason) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > budget) break;
+    bytes += size;
+    end += char.length;
+  }
+  return `${reason.slice(0, end)}...`;
+}
 
 export function successResponse(
   req: CfnRequest,
@@ -48,7 +64,7 @@ export function successResponse(
 export function failureResponse(req: CfnRequest, physicalId: string, reason: string): CfnResponse {
   return {
     Status: 'FAILED',
-    Reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 3)}...` : reason,
+    Reason: truncateUtf8(reason, MAX_REASON_BYTES),
     PhysicalResourceId: physicalId,
     StackId: req.StackId,
     RequestId: req.RequestId,

@@ -11,6 +11,7 @@ import type { ApplyContext, RecordOutcome } from '../core/sink.js';
 import { applyChange, type KeyPlan, planKeys, type ViewState } from '../core/view-state.js';
 import { classifyDynamoError, marshallPoison } from './dynamodb-view-errors.js';
 import { fromViewItem, toViewItem, ViewAttr, viewItemKey } from './dynamodb-view-item.js';
+import { alreadyHolds, type StoredVersion } from './dynamodb-view-preread.js';
 
 export interface DynamoViewWriterOptions {
   readonly client: DynamoDBClient;
@@ -43,6 +44,10 @@ const MIN_REMAINING_MS = 1_000;
  *   read (or `attribute_not_exists`), re-read on a lost race, a bounded number of times.
  * A write DynamoDB rejects as invalid (e.g. an item over 400 KB) poisons the change that
  * produced it; the key's remaining changes are then written without it.
+ *
+ * A blind plan may come with what a pre-read found stored (`readStoredVersions`): when the
+ * stored version is already at or above the planned one, the put whose guard would fail
+ * is not sent, and the changes get the outcome that failed guard would have given.
  */
 export class DynamoViewWriter {
   readonly #opts: Required<DynamoViewWriterOptions>;
@@ -51,9 +56,24 @@ export class DynamoViewWriter {
     this.#opts = { maxCasAttempts: 5, now: Date.now, ...opts };
   }
 
-  /** One outcome per change of the plan (including `dropped`, which are stale). */
-  async write(plan: KeyPlan, ctx: ApplyContext): Promise<RecordOutcome[]> {
+  /**
+   * One outcome per change of the plan (including `dropped`, which are stale).
+   * `stored`: what an eventually consistent pre-read found for a blind plan's key (only
+   * ever older than the truth, so skipping on it is safe); ignored for fold plans, which
+   * read strongly consistent state themselves.
+   */
+  async write(plan: KeyPlan, ctx: ApplyContext, stored?: StoredVersion): Promise<RecordOutcome[]> {
     const kept = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;
+    if (plan.kind === 'blind' && plan.final.guard.kind === 'version') {
+      if (alreadyHolds(stored, plan.final.guard.ev)) {
+        // the put's guard would fail: the same outcome as a rejected blind write
+        const status = stored?.eventId === plan.final.eventId ? 'duplicate' : 'stale';
+        return [
+          ...plan.dropped.map((c) => outcome(c, 'stale')),
+          ...kept.map((c) => outcome(c, status)),
+        ];
+      }
+    }
     const rest =
       plan.kind === 'blind' ? await this.#writeBlind(kept) : await this.#writeFold(kept, ctx);
     const poisoned = new Set(rest.filter((o) => o.status === 'poison').map((o) => o.offset));

@@ -9,6 +9,7 @@ import {
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import { DEFAULT_TOMBSTONE_TTL_SECONDS, DEFAULT_VIEW_CONCURRENCY } from './dynamodb-sink.js';
+import { PREREAD_BREAK_EVEN } from './preread-policy.js';
 
 /** Everything the DynamoDB sink reads from its environment, once per cold start. */
 export interface DynamoSinkConfig {
@@ -21,6 +22,8 @@ export interface DynamoSinkConfig {
   readonly tombstoneTtlSeconds: number;
   readonly markerTtlSeconds: number;
   readonly concurrency: number;
+  /** stale share above which blind writes are preceded by a read (preread-policy.ts) */
+  readonly preReadThreshold: number;
 }
 
 export const DEFAULT_SINK_NAME = 'dynamodb';
@@ -49,7 +52,20 @@ export function readDynamoSinkConfig(env: NodeJS.ProcessEnv): DynamoSinkConfig {
       DEFAULT_EVENT_MARKER_TTL_SECONDS,
     ),
     concurrency: positiveInt(env, 'VIEW_WRITE_CONCURRENCY', DEFAULT_VIEW_CONCURRENCY),
+    preReadThreshold: fraction(env, 'VIEW_PREREAD_THRESHOLD', PREREAD_BREAK_EVEN),
   });
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(
+      `staysync: ${name} must be a number from 0 to 1, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

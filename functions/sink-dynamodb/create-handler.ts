@@ -56,6 +56,7 @@ export function createDynamoSinkHandler(
     tombstoneTtlSeconds: config.tombstoneTtlSeconds,
     markerTtlSeconds: config.markerTtlSeconds,
     concurrency: config.concurrency,
+    preReadThreshold: config.preReadThreshold,
   });
   return createSinkHandler({
     ...engine,

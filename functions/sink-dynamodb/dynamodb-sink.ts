@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AggregateWork, DynamoAggregateWriter } from '../adapters/dynamodb-aggregates.js';
 import { DynamoViewWriter } from '../adapters/dynamodb-view.js';
-import { assertStorable } from '../adapters/dynamodb-view-item.js';
+import { assertStorable, viewItemKey } from '../adapters/dynamodb-view-item.js';
+import { readStoredVersions, type StoredVersion } from '../adapters/dynamodb-view-preread.js';
 import {
   type AggregateDeclaration,
   contributionsOf,
@@ -13,7 +14,8 @@ import { PoisonError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import { type Projection, projectChange, projectionsByEntity } from '../core/projection.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
-import { planKeys } from '../core/view-state.js';
+import { type KeyPlan, planKeys } from '../core/view-state.js';
+import { PREREAD_BREAK_EVEN, PreReadPolicy } from './preread-policy.js';
 
 /** Default retention of view tombstones: as long as the `evt#` markers (14 days). */
 export const DEFAULT_TOMBSTONE_TTL_SECONDS = DEFAULT_EVENT_MARKER_TTL_SECONDS;
@@ -36,6 +38,10 @@ export interface DynamoDbSinkOptions {
   readonly markerTtlSeconds?: number;
   /** keys written in parallel. @default DEFAULT_VIEW_CONCURRENCY */
   readonly concurrency?: number;
+  /** share of stale keys (per partition, recent) above which blind writes are preceded by
+   *  an eventually consistent read of the stored versions (see preread-policy.ts);
+   *  0 reads before every batch. @default PREREAD_BREAK_EVEN (0.1) */
+  readonly preReadThreshold?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -58,6 +64,9 @@ export class DynamoDbSink implements Sink {
   readonly #projections: ReadonlyMap<string, Projection>;
   readonly #declarations: readonly AggregateDeclaration[];
   readonly #concurrency: number;
+  readonly #client: DynamoDBClient;
+  readonly #viewTable: string;
+  readonly #preRead: PreReadPolicy;
   /** per topic-partition: lowest sink-found poison offset perhaps not quarantined yet */
   readonly #floors = new Map<string, number>();
 
@@ -80,6 +89,9 @@ export class DynamoDbSink implements Sink {
     this.#projections = projectionsByEntity(opts.projections ?? []);
     this.#declarations = defineAggregates(opts.aggregates ?? []);
     this.#concurrency = opts.concurrency ?? DEFAULT_VIEW_CONCURRENCY;
+    this.#client = opts.client;
+    this.#viewTable = opts.viewTable;
+    this.#preRead = new PreReadPolicy(opts.preReadThreshold ?? PREREAD_BREAK_EVEN);
   }
 
   async apply(batch: SinkBatch, ctx: ApplyContext): Promise<SinkResult> {
@@ -117,10 +129,14 @@ export class DynamoDbSink implements Sink {
       }
     }
 
-    const perKey = await mapBounded(planKeys(changes), this.#concurrency, (plan) =>
-      this.#view.write(plan, ctx),
+    const plans = planKeys(changes);
+    const partitionId = `${batch.topic}-${batch.partition}`;
+    const stored = await this.#readIfWorthIt(partitionId, plans);
+    const perKey = await mapBounded(plans, this.#concurrency, (plan) =>
+      this.#view.write(plan, ctx, stored.get(plan.key)),
     );
     for (const outcome of perKey.flat()) outcomes.set(outcome.offset, outcome);
+    this.#learn(partitionId, plans, outcomes);
     if (works.length === 0) return { outcomes: [...outcomes.values()] };
 
     const firstRetry = lowest(outcomes, 'retry');
@@ -159,6 +175,53 @@ export class DynamoDbSink implements Sink {
   }
 
   /**
+   * Stored versions of the batch's blind-plan keys, read only when the partition's recent
+   * share of stale keys says the read costs less than the failed writes it saves
+   * (preread-policy.ts). Fold plans read strongly consistent state themselves: never here.
+   */
+  async #readIfWorthIt(
+    partitionId: string,
+    plans: readonly KeyPlan[],
+  ): Promise<ReadonlyMap<string, StoredVersion>> {
+    if (!this.#preRead.enabled(partitionId)) return NO_STORED;
+    const byPk = new Map<string, string>();
+    for (const plan of plans) {
+      if (plan.kind === 'blind') byPk.set(viewItemKey(plan.final.entity, plan.final.key), plan.key);
+    }
+    if (byPk.size === 0) return NO_STORED;
+    const found = await readStoredVersions(
+      this.#client,
+      this.#viewTable,
+      [...byPk.keys()],
+      this.#concurrency,
+    );
+    const byPlanKey = new Map<string, StoredVersion>();
+    for (const [pk, version] of found) byPlanKey.set(byPk.get(pk) as string, version);
+    return byPlanKey;
+  }
+
+  /** Feeds the pre-read policy: per blind-plan key, whether its newest change found the
+   *  item already there (skipped on the read, or a failed guard). */
+  #learn(
+    partitionId: string,
+    plans: readonly KeyPlan[],
+    outcomes: ReadonlyMap<number, RecordOutcome>,
+  ): void {
+    let keys = 0;
+    let stale = 0;
+    for (const plan of plans) {
+      if (plan.kind !== 'blind') continue;
+      const status = outcomes.get(plan.final.coords.offset)?.status;
+      if (status === 'applied') keys++;
+      else if (status === 'stale' || status === 'duplicate') {
+        keys++;
+        stale++;
+      } // retry and poison say nothing about the stream
+    }
+    this.#preRead.record(partitionId, keys, stale);
+  }
+
+  /**
    * The lowest poison record this sink found in the partition that the engine may not
    * have quarantined yet (it quarantines sink-found poison after its retries, so an
    * earlier call of the same invocation may have found one). The transactional checkpoint
@@ -181,6 +244,8 @@ export class DynamoDbSink implements Sink {
     return floor;
   }
 }
+
+const NO_STORED: ReadonlyMap<string, StoredVersion> = new Map();
 
 const lowest = (outcomes: ReadonlyMap<number, RecordOutcome>, status: RecordOutcome['status']) =>
   [...outcomes.values()].reduce(

@@ -1,4 +1,9 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type BatchGetItemCommandOutput,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAggregate } from '../../../functions/core/aggregates.js';
 import type { Change } from '../../../functions/core/change.js';
@@ -309,6 +314,184 @@ describe('DynamoDbSink view', () => {
     expect(view.get(`${ent}#a`)?.data).toEqual({ label: 'ANN' });
     expect(view.get(`${ent}#b`)?.deleted).toBe(true);
     expect(view).toEqual(oracle(log.map((c) => projectChange(c, projection))));
+  });
+});
+
+describe('DynamoDbSink pre-read of stored versions', () => {
+  const fresh = (ent: string, from: number, n: number, version = 1) =>
+    Array.from({ length: n }, (_, i) =>
+      change({ entity: ent, key: `k${from + i}`, offset: from + i, version }),
+    );
+  /** Applies one batch and returns the requests it sent, by command. */
+  const requestsOf = async (sink: DynamoDbSink, changes: readonly Change[]) => {
+    const counter = countRequests(client);
+    try {
+      const result = await sink.apply(batchOf('view', changes), ctx);
+      return { counts: { ...counter.counts }, result };
+    } finally {
+      counter.detach();
+    }
+  };
+  /** Rewrites the answer of every BatchGetItem the client sends, for one test. */
+  const tamperBatchGets = async <T>(
+    tamper: (output: BatchGetItemCommandOutput) => BatchGetItemCommandOutput,
+    body: () => Promise<T>,
+  ): Promise<T> => {
+    const name = `tamper-${++run}`;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName !== 'BatchGetItemCommand') return result;
+        return { ...result, output: tamper(result.output as BatchGetItemCommandOutput) };
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      return await body();
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+  };
+
+  it('starts reading once a partition keeps re-sending what the view holds, and stops once the stream runs fresh', async () => {
+    const ent = entity();
+    const sink = sinkFor();
+    const seen = fresh(ent, 0, 20);
+    const first = await requestsOf(sink, seen);
+    expect(first.counts).toEqual({ PutItemCommand: 20 });
+    // redelivered once: 20 failed guards, and the partition's stale share jumps to 0.5
+    const again = await requestsOf(sink, seen);
+    expect(again.counts).toEqual({ PutItemCommand: 20 });
+    // redelivered twice: one read and no write at all
+    const third = await requestsOf(sink, seen);
+    expect(third.counts).toEqual({ BatchGetItemCommand: 1 });
+    expect(new Set(third.result.outcomes.map((o) => o.status))).toEqual(new Set(['duplicate']));
+
+    // fresh keys from now on: the read finds nothing, the share decays under the break-even
+    const reads: number[] = [];
+    for (let b = 1; b <= 10; b++) {
+      const { counts } = await requestsOf(sink, fresh(ent, 100 * b, 20));
+      expect(counts.PutItemCommand).toBe(20);
+      reads.push(counts.BatchGetItemCommand ?? 0);
+    }
+    const stopped = reads.indexOf(0);
+    expect(stopped).toBeGreaterThan(0);
+    expect(reads.slice(stopped)).toEqual(reads.slice(stopped).map(() => 0));
+    const all = [seen, ...Array.from({ length: 10 }, (_, b) => fresh(ent, 100 * (b + 1), 20))];
+    expect(await viewOf(ent)).toEqual(oracle(all.flat()));
+  });
+
+  it('never skips a key whose stored version is older than the one it would write', async () => {
+    const ent = entity();
+    const setup = [
+      change({ entity: ent, key: 'a', offset: 0, version: 5 }),
+      change({ entity: ent, key: 'b', offset: 1, version: 3 }),
+      change({ entity: ent, key: 'c', offset: 2, version: 7 }),
+      change({ entity: ent, key: 'e', offset: 3, version: 1, data: { x: 1 } }),
+    ];
+    await sinkFor().apply(batchOf('view', setup), ctx);
+    // a Kafka tombstone stores a at ev 2×5+1 = 11, one below version 6 (ev 12)
+    const tombstone = change({ entity: ent, key: 'a', offset: 4, version: null });
+    await sinkFor().apply(batchOf('view', [tombstone]), ctx);
+    const batch = [
+      change({ entity: ent, key: 'a', offset: 5, version: 6 }), // stored 11 < 12: write
+      change({ entity: ent, key: 'b', offset: 6, version: 4 }), // stored 6 < 8: write
+      change({ entity: ent, key: 'c', offset: 7, version: 7 }), // the same event: skip
+      change({ entity: ent, key: 'c', offset: 8, version: 6, id: 'older' }), // dropped: stale
+      change({ entity: ent, key: 'd', offset: 9, version: 1 }), // absent: write
+      change({ entity: ent, key: 'e', offset: 10, version: 2, op: 'patch', data: { y: 2 } }),
+    ];
+    const readKeys: string[] = [];
+    const { counts, result } = await tamperBatchGets(
+      (output) => {
+        for (const items of Object.values(output.Responses ?? {}))
+          for (const item of items) readKeys.push(String(item.pk?.S));
+        return output;
+      },
+      () => requestsOf(sinkFor({ preReadThreshold: 0 }), batch),
+    );
+    expect(statuses(result.outcomes)).toEqual({
+      5: 'applied',
+      6: 'applied',
+      7: 'duplicate',
+      8: 'stale',
+      9: 'applied',
+      10: 'applied',
+    });
+    // one read for the blind keys; the patch reads strongly consistent state on its own
+    expect(counts).toEqual({ BatchGetItemCommand: 1, GetItemCommand: 1, PutItemCommand: 4 });
+    expect(readKeys.sort()).toEqual([`${ent}#a`, `${ent}#b`, `${ent}#c`]);
+    expect(await viewOf(ent)).toEqual(oracle([...setup, tombstone, ...batch]));
+  });
+
+  it('leaves correctness to the guarded write when the read lags, leaves keys unprocessed or is throttled', async () => {
+    const ent = entity();
+    const seen = fresh(ent, 0, 10, 2);
+    await sinkFor().apply(batchOf('view', seen), ctx);
+    const older = fresh(ent, 0, 10, 1).map((c, i) => ({
+      ...c,
+      eventId: `older-${i}`,
+      coords: { ...c.coords, offset: 50 + i },
+    }));
+    const sink = () => sinkFor({ preReadThreshold: 0 });
+
+    // an eventually consistent read that has not seen the writes yet
+    const lagging = await tamperBatchGets(
+      (output) => ({ ...output, Responses: {} }),
+      () => requestsOf(sink(), seen),
+    );
+    expect(lagging.counts).toEqual({ BatchGetItemCommand: 1, PutItemCommand: 10 });
+    expect(new Set(lagging.result.outcomes.map((o) => o.status))).toEqual(new Set(['duplicate']));
+
+    // every key left unprocessed (the 16 MB response limit, throttling)
+    const unprocessed = await tamperBatchGets(
+      (output) => ({
+        ...output,
+        Responses: {},
+        UnprocessedKeys: {
+          [tables.view]: { Keys: seen.map((c) => ({ pk: { S: `${ent}#${c.key}` } })) },
+        },
+      }),
+      () => requestsOf(sink(), seen),
+    );
+    expect(unprocessed.counts).toEqual({ BatchGetItemCommand: 1, PutItemCommand: 10 });
+    expect(new Set(unprocessed.result.outcomes.map((o) => o.status))).toEqual(
+      new Set(['duplicate']),
+    );
+
+    // the read throttled past the SDK's retries: write instead, no retry outcome
+    const name = `throttle-${++run}`;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') {
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    let throttled: Awaited<ReturnType<typeof requestsOf>>;
+    try {
+      throttled = await requestsOf(sink(), older);
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(throttled.counts.PutItemCommand).toBe(10);
+    expect(new Set(throttled.result.outcomes.map((o) => o.status))).toEqual(new Set(['stale']));
+    expect(await viewOf(ent)).toEqual(oracle(seen));
+  });
+
+  it('reads at most 100 keys per request and skips every key already at that version', async () => {
+    const ent = entity();
+    const seen = fresh(ent, 0, 150);
+    await sinkFor().apply(batchOf('view', seen), ctx);
+    const { counts, result } = await requestsOf(sinkFor({ preReadThreshold: 0 }), seen);
+    expect(counts).toEqual({ BatchGetItemCommand: 2 });
+    expect(result.outcomes).toHaveLength(150);
+    expect(new Set(result.outcomes.map((o) => o.status))).toEqual(new Set(['duplicate']));
   });
 });
 

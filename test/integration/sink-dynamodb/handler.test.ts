@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type BatchGetItemCommandOutput,
+  DeleteItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDecimals } from '../../../functions/core/aggregates-decimal.js';
@@ -47,7 +51,7 @@ const ordersByCustomer = {
 } as const;
 
 /** Fresh VIEW and LEDGER tables and the real handler over them. */
-async function setup(opts: { aggregates?: boolean } = {}) {
+async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } = {}) {
   const tables = await createTables(admin, 'sinkddb-h');
   drops.push(tables.drop);
   const pipelineJson = JSON.stringify({
@@ -61,6 +65,9 @@ async function setup(opts: { aggregates?: boolean } = {}) {
     LEDGER_TABLE: tables.ledger,
     QUARANTINE_BUCKET: bucket,
     STAYSYNC_PIPELINE: pipelineJson,
+    ...(opts.preReadThreshold === undefined
+      ? {}
+      : { VIEW_PREREAD_THRESHOLD: opts.preReadThreshold }),
   };
   return { tables, env, handler: createHandler(env), pipeline: parsePipelineConfig(pipelineJson) };
 }
@@ -166,6 +173,28 @@ function injectCrashes(client: DynamoDBClient, random: () => number, rate: numbe
   return () => client.middlewareStack.remove(name);
 }
 
+/** Makes a share of BatchGetItem answers lag behind the writes (items not visible yet), as an
+ *  eventually consistent read may: the guarded writes alone must keep the view right. */
+function injectLaggingReads(client: DynamoDBClient, random: () => number, rate: number) {
+  const name = `lag-${randomUUID()}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName !== 'BatchGetItemCommand') return result;
+      const output = result.output as BatchGetItemCommandOutput;
+      const responses = Object.fromEntries(
+        Object.entries(output.Responses ?? {}).map(([t, items]) => [
+          t,
+          items.filter(() => random() >= rate),
+        ]),
+      );
+      return { ...result, output: { ...output, Responses: responses } };
+    },
+    { step: 'initialize', name },
+  );
+  return () => client.middlewareStack.remove(name);
+}
+
 async function wipeCheckpoints(ledger: string, log: KafkaLog) {
   for (const p of new Set(log.records.map((r) => r.partition))) {
     await admin.send(
@@ -178,25 +207,42 @@ async function wipeCheckpoints(ledger: string, log: KafkaLog) {
 }
 
 describe('sink-dynamodb handler', () => {
-  it.each([1, 2, 3])(
-    'ends equal to the oracle and with exact totals after crashes, redelivery and a replay with other batch boundaries (seed %i)',
-    async (seed) => {
-      const { tables, env, handler, pipeline } = await setup({ aggregates: true });
+  it.each([
+    { seed: 1, preRead: 'adaptive' },
+    { seed: 2, preRead: 'adaptive' },
+    { seed: 3, preRead: 'adaptive' },
+    { seed: 4, preRead: 'always' },
+    { seed: 5, preRead: 'always' },
+  ] as const)(
+    'ends equal to the oracle and with exact totals after crashes, redelivery and a replay with other batch boundaries (seed $seed, pre-read $preRead)',
+    async ({ seed, preRead }) => {
+      const always = preRead === 'always';
+      const { tables, env, handler, pipeline } = await setup({
+        aggregates: true,
+        ...(always ? { preReadThreshold: '0' } : {}),
+      });
       const log = randomHistory(seed, 80);
       const random = prng(seed * 7919);
-      const stopCrashing = injectCrashes(dynamoDbClient(env), random, 0.08);
+      const client = dynamoDbClient(env);
+      const reads = countRequests(client);
+      const stopCrashing = injectCrashes(client, random, 0.08);
+      // reading before every write, with a third of the items read not visible yet
+      const stopLagging = always ? injectLaggingReads(client, random, 0.3) : () => {};
       let crashes: { failedInvocations: number };
       try {
         crashes = await deliver(handler, log.records, () => 1 + Math.floor(random() * 12));
       } finally {
+        stopLagging();
         stopCrashing();
       }
       // a replay from offset 0 (checkpoints lost) with other batch boundaries changes nothing
       await wipeCheckpoints(tables.ledger, log);
       await deliver(handler, log.records, () => 1 + Math.floor(random() * 30));
+      reads.detach();
 
       const changes = log.changes(pipeline);
       expect(crashes.failedInvocations).toBeGreaterThan(0);
+      if (always) expect(reads.counts.BatchGetItemCommand ?? 0).toBeGreaterThan(0);
       expect(await viewStates(admin, tables.view)).toEqual(oracle(changes));
       expect(await aggregateItems(admin, tables.view)).toEqual(aggregateOracle(changes));
     },

@@ -18,7 +18,20 @@ describe('DynamoDB sink configuration', () => {
       pipeline: { topics: {} },
       tombstoneTtlSeconds: 14 * 24 * 3600,
       concurrency: 16,
+      preReadThreshold: 0.1,
     });
+  });
+
+  it('reads the pre-read threshold as a fraction from 0 to 1', () => {
+    expect(readDynamoSinkConfig({ ...env, VIEW_PREREAD_THRESHOLD: '0' }).preReadThreshold).toBe(0);
+    expect(readDynamoSinkConfig({ ...env, VIEW_PREREAD_THRESHOLD: '0.25' }).preReadThreshold).toBe(
+      0.25,
+    );
+    for (const bad of ['1.5', '-0.1', 'often']) {
+      expect(() => readDynamoSinkConfig({ ...env, VIEW_PREREAD_THRESHOLD: bad })).toThrow(
+        /VIEW_PREREAD_THRESHOLD/,
+      );
+    }
   });
 
   it('reads aggregates from STAYSYNC_PIPELINE and rejects a bad retention', () => {

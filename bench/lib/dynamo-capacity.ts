@@ -5,6 +5,13 @@
  *   fails is still charged (sized like the item attempted); transactional items count 2×;
  * - read: 1 RRU per started 4 KB read with strong consistency, 0.5 eventually consistent
  *   (minimum one unit even when no item is found); transactional reads count 2×.
+ *   A read is charged on the size of the whole stored item, not of the attributes a
+ *   `ProjectionExpression` returns: the meter remembers the size of every item it saw
+ *   put (by table and key attribute, see {@link KEY_ATTRIBUTES}) and charges the larger
+ *   of that and what came back. BatchGetItem is charged per requested key like that many
+ *   GetItems (each item rounded up to 4 KB; a key found absent still costs the minimum),
+ *   with the consistency requested per table; keys returned in `UnprocessedKeys` were
+ *   not read and cost nothing.
  * The middleware sits on the very client instance the handler uses (the runtime's
  * singleton), so nothing in the handler changes.
  */
@@ -100,28 +107,65 @@ export function writeUnitsOf(command: string, input: Record<string, unknown>): n
   }
 }
 
+/** Key attributes of the tables the bench creates (`pk`; `id` for the Powertools
+ *  idempotency table): how the meter recognises an item it saw put when it is read. */
+export const KEY_ATTRIBUTES: readonly string[] = ['pk', 'id'];
+
+/** Identity of an item within its table, from its key attribute(s). */
+export function itemIdentity(item: Item): string | undefined {
+  const key = KEY_ATTRIBUTES.filter((name) => item[name] !== undefined).map((name) => [
+    name,
+    item[name],
+  ]);
+  return key.length === 0 ? undefined : JSON.stringify(key);
+}
+
+/** The full stored size of an item, when known (undefined: size what was returned). */
+export type StoredSize = (table: string, item: Item) => number | undefined;
+
+const noStoredSize: StoredSize = () => undefined;
+
 /** Read units of one request from its input and its output (what was read). */
 export function readUnitsOf(
   command: string,
   input: Record<string, unknown>,
   output: Record<string, unknown> | undefined,
+  storedSize: StoredSize = noStoredSize,
 ): number {
   const consistent = input.ConsistentRead === true;
+  const table = typeof input.TableName === 'string' ? input.TableName : '';
+  /** size charged for a returned (perhaps projected) item */
+  const charged = (t: string, item: Item) => Math.max(itemSize(item), storedSize(t, item) ?? 0);
   switch (command) {
-    case 'GetItemCommand':
-      return readUnits(itemSize((output?.Item ?? {}) as Item), consistent);
+    case 'GetItemCommand': {
+      const item = output?.Item as Item | undefined;
+      return readUnits(item === undefined ? 0 : charged(table, item), consistent);
+    }
     case 'BatchGetItemCommand': {
       let units = 0;
-      const byTable = (output?.Responses ?? {}) as Record<string, Item[]>;
-      for (const items of Object.values(byTable))
-        for (const item of items) units += readUnits(itemSize(item), consistent);
+      const requested = (input.RequestItems ?? {}) as Record<
+        string,
+        { Keys?: readonly Item[]; ConsistentRead?: boolean }
+      >;
+      const responses = (output?.Responses ?? {}) as Record<string, readonly Item[]>;
+      const unprocessed = (output?.UnprocessedKeys ?? {}) as Record<
+        string,
+        { Keys?: readonly Item[] }
+      >;
+      for (const [t, request] of Object.entries(requested)) {
+        const strong = request.ConsistentRead === true;
+        const found = responses[t] ?? [];
+        const read = (request.Keys?.length ?? 0) - (unprocessed[t]?.Keys?.length ?? 0);
+        for (const item of found) units += readUnits(charged(t, item), strong);
+        units += Math.max(0, read - found.length) * readUnits(0, strong);
+      }
       return units;
     }
     case 'QueryCommand':
     case 'ScanCommand': {
       const items = (output?.Items ?? []) as Item[];
       return readUnits(
-        items.reduce((a, i) => a + itemSize(i), 0),
+        items.reduce((a, i) => a + charged(table, i), 0),
         consistent,
       );
     }
@@ -131,6 +175,37 @@ export function readUnitsOf(
     }
     default:
       return 0;
+  }
+}
+
+/** Sizes of the items a client put, by table and key: the full size later reads are charged. */
+export class StoredSizes {
+  readonly #byTable = new Map<string, Map<string, number>>();
+
+  /** Notes what a successful request did to stored items (PutItem, DeleteItem). */
+  observe(command: string, input: Record<string, unknown>): void {
+    const table = typeof input.TableName === 'string' ? input.TableName : undefined;
+    if (table === undefined) return;
+    if (command === 'PutItemCommand') {
+      const item = (input.Item ?? {}) as Item;
+      const id = itemIdentity(item);
+      if (id === undefined) return;
+      const sizes = this.#byTable.get(table) ?? new Map<string, number>();
+      sizes.set(id, itemSize(item));
+      this.#byTable.set(table, sizes);
+    } else if (command === 'DeleteItemCommand') {
+      const id = itemIdentity((input.Key ?? {}) as Item);
+      if (id !== undefined) this.#byTable.get(table)?.delete(id);
+    }
+  }
+
+  readonly sizeOf: StoredSize = (table, item) => {
+    const id = itemIdentity(item);
+    return id === undefined ? undefined : this.#byTable.get(table)?.get(id);
+  };
+
+  clear(): void {
+    this.#byTable.clear();
   }
 }
 
@@ -160,6 +235,7 @@ export function meterCapacity<I extends object, O extends MetadataBearer>(client
 }): CapacityMeter {
   const wru: Record<string, number> = {};
   const rru: Record<string, number> = {};
+  const sizes = new StoredSizes();
   const name = `staysyncBenchCapacity${++seq}`;
   const meter: CapacityMeter = {
     wru,
@@ -185,7 +261,8 @@ export function meterCapacity<I extends object, O extends MetadataBearer>(client
     try {
       const result = await next(args);
       add(wru, writeUnitsOf(command, input));
-      add(rru, readUnitsOf(command, input, result.output as Record<string, unknown>));
+      add(rru, readUnitsOf(command, input, result.output as Record<string, unknown>, sizes.sizeOf));
+      sizes.observe(command, input);
       return result;
     } catch (err) {
       const errName = (err as { name?: string }).name ?? '';

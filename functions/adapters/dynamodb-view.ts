@@ -64,15 +64,17 @@ export class DynamoViewWriter {
    */
   async write(plan: KeyPlan, ctx: ApplyContext, stored?: StoredVersion): Promise<RecordOutcome[]> {
     const kept = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;
-    if (plan.kind === 'blind' && plan.final.guard.kind === 'version') {
-      if (alreadyHolds(stored, plan.final.guard.ev)) {
-        // the put's guard would fail: the same outcome as a rejected blind write
-        const status = stored?.eventId === plan.final.eventId ? 'duplicate' : 'stale';
-        return [
-          ...plan.dropped.map((c) => outcome(c, 'stale')),
-          ...kept.map((c) => outcome(c, status)),
-        ];
-      }
+    if (
+      plan.kind === 'blind' &&
+      plan.final.guard.kind === 'version' &&
+      alreadyHolds(stored, plan.final.guard.ev)
+    ) {
+      // the put's guard would fail: the same outcome as a rejected blind write, no request
+      const status = stored?.eventId === plan.final.eventId ? 'duplicate' : 'stale';
+      return [
+        ...plan.dropped.map((c) => outcome(c, 'stale')),
+        ...kept.map((c) => outcome(c, status)),
+      ];
     }
     const rest =
       plan.kind === 'blind' ? await this.#writeBlind(kept) : await this.#writeFold(kept, ctx);

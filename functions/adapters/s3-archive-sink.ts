@@ -2,41 +2,44 @@
  * The S3 archive sink (DESIGN §4): one gzip JSON Lines object per partition batch,
  * created with `If-None-Match: *`, so the archive of every partition is a chain of
  * immutable objects with disjoint offset ranges: gapless and duplicate-free whatever
- * crashes, redeliveries, batch boundaries and concurrent invocations bring.
+ * crashes, redeliveries, batch boundaries, concurrent invocations and replays bring.
  *
- * How a batch finds where the chain stands (docs/sink-s3-archive.md "Exactly once"):
- * - Chain path (the normal one, one PutObject): the batch's first record directly
- *   follows the checkpoint (`first = checkpoint + 1`). The checkpoint is always the end
- *   of an object, never inside one, so the next object can only start at `first`; its
- *   key is fixed by `first`, and the conditional write either creates it or answers 412
- *   because another attempt already did. Then HEAD gives that object's end offset:
- *   records up to it are duplicates, the rest continue in a new object after it. Loop.
- * - Scan path: the batch does not directly follow the checkpoint (no checkpoint yet,
- *   offsets missing after compaction or transactions, or a delivery that skipped
- *   records). An object may then start anywhere between the checkpoint and the batch's
- *   last offset, so the partition's folders are listed first (the `dt=` days of the
- *   batch, `scanLookbackDays` before; every day when there is no checkpoint) and the
- *   objects that can reach into the batch are HEAD-ed. Then as above.
- * - When existing objects cover the batch *beyond* its last record, the sink advances
- *   the ledger checkpoint to that object's end itself: a checkpoint inside an object
- *   would let the next batch start a second object over the same offsets.
+ * `If-None-Match: *` guards one key: the object starting at the segment's first record.
+ * So before writing, the sink must know every existing object that starts *inside* the
+ * segment (docs/sink-s3-archive.md "Exactly once"):
+ * - Normal path (one PutObject): the batch follows the checkpoint and this process knows
+ *   the partition's archive from its previous batch (`ArchiveKnowledge`): nothing new can
+ *   have appeared inside the batch without the PutObject answering 412.
+ * - Forward scan: the batch follows the checkpoint but this process knows nothing (cold
+ *   start, first batch of a partition, after a failure): list the days of its records
+ *   from its first offset on (an object starting in the batch starts at one of its records).
+ * - Window scan: the batch does not follow the checkpoint (a delivery that skipped
+ *   records, offsets missing after compaction): an object may also start before it and
+ *   reach into it, so the days before are listed too (every day without a checkpoint).
+ * Then existing objects are duplicates, the records between them become new objects, and:
+ * - a 412 nobody expected (a concurrent writer) is read (HEAD) and the rest re-listed;
+ * - an object that would follow a hole (records not archived and not yet behind the
+ *   checkpoint) is written only after the checkpoint moves past the hole, so no writer
+ *   that resumes before the hole can overlap it unknowingly;
+ * - when existing objects cover the batch *beyond* its last record, the sink advances the
+ *   ledger checkpoint to that object's end itself: a checkpoint inside an object would let
+ *   the next batch start a second object over the same offsets.
  */
+import { archiveObjectKey, utcDate } from '../core/archive/key.js';
 import {
-  addDays,
-  archiveObjectKey,
-  objectStem,
-  parseArchiveKey,
-  parseDateFolder,
-  partitionDatePrefix,
-  topicPrefix,
-  utcDate,
-} from '../core/archive/key.js';
+  type ArchiveKnowledge,
+  afterBatch,
+  type DateSpan,
+  dateSpanOf,
+  trusts,
+} from '../core/archive/knowledge.js';
 import { type ArchiveRange, encodeArchiveObject } from '../core/archive/object.js';
-import { type CoveredRange, planSegments, startsToInspect } from '../core/archive/plan.js';
+import { type CoveredRange, normalizeRanges, planSegments } from '../core/archive/plan.js';
 import { PoisonError, RetriableError, StaysyncError } from '../core/errors.js';
 import type { CheckpointRef, Ledger } from '../core/ledger.js';
 import type { KafkaRecord } from '../core/record.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
+import { ArchiveScan, type ScanMode } from './s3-archive-scan.js';
 import type { ArchiveObjectStore } from './s3-archive-store.js';
 
 export interface S3ArchiveSinkOptions {
@@ -48,7 +51,7 @@ export interface S3ArchiveSinkOptions {
   /** the ledger the engine checkpoints in (see "covers beyond the batch" above) */
   readonly ledger: Ledger;
   /**
-   * Days before the batch's earliest record date whose folders the scan path lists.
+   * Days before the batch's earliest record date whose folders the window scan lists.
    * Objects start at a record; with `LogAppendTime` (or producer clocks that are right)
    * a record before the batch is at most this much older than the batch's oldest.
    * @default 1
@@ -56,6 +59,16 @@ export interface S3ArchiveSinkOptions {
   readonly scanLookbackDays?: number;
   /** Above this many days in the scan window, list the `dt=` folders instead. @default 4 */
   readonly maxProbedDays?: number;
+  /**
+   * How long what this process learnt about a partition's archive stands in for a listing
+   * after its last batch of that partition. Bounds how long a change nobody tells it about
+   * (a ledger rebuilt under the same sink name while it was idle) can go unnoticed; a busy
+   * partition never waits this long between batches.
+   * @default 30_000
+   */
+  readonly knowledgeTtlMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Counters of the last `apply` calls, for tests and metrics. */
@@ -65,6 +78,10 @@ export interface ArchiveSinkStats {
   exists: number;
   inspects: number;
   scans: number;
+  /** batches planned from what the process knew, without listing */
+  trusted: number;
+  /** checkpoint advances past a hole before writing the object after it */
+  writeAheads: number;
   ownCheckpoints: number;
 }
 
@@ -79,15 +96,18 @@ export class S3ArchiveSink implements Sink {
     exists: 0,
     inspects: 0,
     scans: 0,
+    trusted: 0,
+    writeAheads: 0,
     ownCheckpoints: 0,
   };
   private readonly prefix: string;
   private readonly store: ArchiveObjectStore;
   private readonly ledger: Ledger;
-  private readonly lookbackDays: number;
-  private readonly maxProbedDays: number;
-  /** per partition: an offset this process knows to be an object's end */
-  private readonly knownEnds = new Map<string, number>();
+  private readonly scan: ArchiveScan;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  /** per partition: what this process knows about its archive (see the module comment) */
+  private readonly knowledge = new Map<string, ArchiveKnowledge>();
   /** per partition: lowest offset S3 refused (poison) that the engine may not have quarantined yet */
   private readonly poisonFloors = new Map<string, number>();
 
@@ -96,11 +116,21 @@ export class S3ArchiveSink implements Sink {
     this.prefix = options.prefix;
     this.store = options.store;
     this.ledger = options.ledger;
-    this.lookbackDays = options.scanLookbackDays ?? 1;
-    this.maxProbedDays = options.maxProbedDays ?? 4;
-    if (!Number.isInteger(this.lookbackDays) || this.lookbackDays < 0) {
+    const lookbackDays = options.scanLookbackDays ?? 1;
+    if (!Number.isInteger(lookbackDays) || lookbackDays < 0) {
       throw new RangeError('S3ArchiveSink: scanLookbackDays must be a non-negative integer');
     }
+    this.scan = new ArchiveScan({
+      prefix: options.prefix,
+      store: options.store,
+      lookbackDays,
+      maxProbedDays: options.maxProbedDays ?? 4,
+      onInspect: () => {
+        this.stats.inspects++;
+      },
+    });
+    this.ttlMs = options.knowledgeTtlMs ?? 30_000;
+    this.now = options.now ?? Date.now;
   }
 
   async apply(batch: SinkBatch, _ctx: ApplyContext): Promise<SinkResult> {
@@ -117,20 +147,61 @@ export class S3ArchiveSink implements Sink {
     const last = records[records.length - 1];
     if (first === undefined || last === undefined) return { outcomes };
     const context = { sink: this.name, topic, partition };
+    const ref: CheckpointRef = { sink: this.name, topic, partition };
     const partKey = `${topic}\u0000${partition}`;
+    const checkpoint = batch.checkpoint ?? -1;
+    const now = this.now();
 
-    // Where does the chain stand?
-    const known = this.knownEnds.get(partKey);
-    const follows =
-      (batch.checkpoint !== null && first.offset === batch.checkpoint + 1) ||
-      (known !== undefined &&
-        (batch.checkpoint === null || known > batch.checkpoint) &&
-        first.offset === known + 1);
-    const covered: CoveredRange[] = follows ? [] : await this.scan(batch, records);
+    // What existing objects can this batch meet? Taken out while the batch runs: only a
+    // batch that ends knowing all of them puts it back (a PutObject that timed out, for
+    // one, may have created its object).
+    const prior = this.knowledge.get(partKey);
+    this.knowledge.delete(partKey);
+    const dates = dateSpanOf(records.map((r) => utcDate(r.timestamp))) as DateSpan;
+    const shape = { checkpoint: batch.checkpoint, first: first.offset, last: last.offset, dates };
+    let base: Omit<ArchiveKnowledge, 'ranges' | 'at'>;
+    const covered: CoveredRange[] = [];
+    if (prior !== undefined && trusts(prior, shape, now, this.ttlMs)) {
+      this.stats.trusted++;
+      base = prior;
+      covered.push(...prior.ranges);
+    } else {
+      const mode: ScanMode =
+        first.offset === checkpoint + 1
+          ? 'forward'
+          : batch.checkpoint === null
+            ? 'everyDay'
+            : 'window';
+      this.stats.scans++;
+      const lo = mode === 'forward' ? first.offset : checkpoint + 1;
+      const found = await this.scan.around(topic, partition, records, lo, mode);
+      covered.push(...found.ranges);
+      base = {
+        after: first.offset - 1,
+        until: found.nextStart === null ? Number.POSITIVE_INFINITY : found.nextStart - 1,
+        dates: found.dates,
+      };
+    }
 
     let pending = records;
     let missingObjects = 0;
+    let complete = true; // `covered` holds every object starting within `pending`
+    let surprised = false;
+    let aheadTo = checkpoint; // the checkpoint, as far as this call moved it
     while (pending.length > 0) {
+      if (!complete) {
+        // Someone wrote while we planned: learn what else they wrote before writing more.
+        this.stats.scans++;
+        const again = await this.scan.around(
+          topic,
+          partition,
+          pending,
+          (pending[0] as KafkaRecord).offset,
+          'forward',
+        );
+        covered.push(...again.ranges);
+        complete = true;
+      }
       const plan = planSegments(
         pending.map((r) => r.offset),
         covered,
@@ -152,6 +223,24 @@ export class S3ArchiveSink implements Sink {
         startOffset: head.offset,
       });
       try {
+        if (head.offset - 1 > aheadTo && !holds(covered, head.offset - 1)) {
+          // The record before this object is not archived (skipped by the mapping, absent
+          // from the log, quarantined): a writer resuming before it would plan one object
+          // across the hole and this one. Move the checkpoint past the hole first.
+          const floor = this.poisonFloor(batch, partKey, outcomes);
+          if (floor < head.offset) {
+            const error = new RetriableError(
+              `archiving from offset ${head.offset} waits for offset ${floor}, which S3 refused, to be quarantined`,
+              { context },
+            );
+            for (const r of uncovered) outcomes.push({ offset: r.offset, status: 'retry', error });
+            pending = [];
+            break;
+          }
+          await this.ledger.advanceCheckpoint(ref, head.offset - 1);
+          this.stats.writeAheads++;
+          aheadTo = head.offset - 1;
+        }
         const encoded = await encodeArchiveObject(segment);
         this.stats.puts++;
         const put = await this.store.putIfAbsent(key, encoded.body, encoded.metadata);
@@ -162,9 +251,10 @@ export class S3ArchiveSink implements Sink {
           pending = afterSegment;
           continue;
         }
-        // Another attempt created the object that starts here: learn what it covers.
+        // Another writer created the object that starts here: learn what it covers.
         this.stats.exists++;
         this.stats.inspects++;
+        surprised = true;
         const existing = await this.store.inspect(key);
         if (existing === null) {
           // Gone between our write and our read (e.g. a lifecycle rule): write again.
@@ -176,6 +266,7 @@ export class S3ArchiveSink implements Sink {
         } else {
           assertCovers(existing, head.offset, key, context);
           covered.push(existing);
+          complete = false;
         }
         pending = uncovered;
       } catch (err) {
@@ -196,18 +287,24 @@ export class S3ArchiveSink implements Sink {
       }
     }
 
-    const maxEnd = covered.reduce((m, r) => Math.max(m, r.endOffset), -1);
-    if (maxEnd >= 0)
-      this.knownEnds.set(partKey, Math.max(maxEnd, this.knownEnds.get(partKey) ?? -1));
     const retrying = outcomes.some((o) => o.status === 'retry');
+    // objects reaching into the batch, and how far the last of them goes
+    const reaching = covered.filter((r) => r.startOffset <= last.offset);
+    const maxEnd = reaching.reduce((m, r) => Math.max(m, r.endOffset), -1);
+    if (!retrying && !surprised) {
+      const expected = Math.max(last.offset, maxEnd);
+      this.knowledge.set(partKey, afterBatch(base, expected, covered, now));
+    }
     const floor = this.poisonFloor(batch, partKey, outcomes);
+    if (floor === Number.POSITIVE_INFINITY) this.poisonFloors.delete(partKey);
+    else this.poisonFloors.set(partKey, floor);
     if (!retrying && maxEnd > last.offset && floor <= maxEnd) {
       // The engine quarantines the refused records after this call (or a later one of the
       // invocation): the checkpoint may not pass them yet, nor stop inside an object. The
       // records of the object reaching past the batch wait (retry), so the checkpoint stays
       // before that object; the redelivery finds it once the refused records are settled.
-      const start = covered
-        .filter((r) => r.endOffset > last.offset && r.startOffset <= last.offset)
+      const start = reaching
+        .filter((r) => r.endOffset > last.offset)
         .reduce((m, r) => Math.min(m, r.startOffset), Number.POSITIVE_INFINITY);
       const error = new RetriableError(
         `archived object from offset ${start} reaches past the batch, and offset ${floor} S3 refused is not quarantined yet`,
@@ -223,7 +320,6 @@ export class S3ArchiveSink implements Sink {
     }
     if (!retrying && maxEnd > last.offset) {
       // Objects cover offsets past this batch: checkpoint at their end, not inside them.
-      const ref: CheckpointRef = { sink: this.name, topic, partition };
       try {
         await this.ledger.advanceCheckpoint(ref, maxEnd);
       } catch (err) {
@@ -262,65 +358,13 @@ export class S3ArchiveSink implements Sink {
     if (batch.checkpoint !== null && floor <= batch.checkpoint) floor = Number.POSITIVE_INFINITY;
     for (const o of outcomes)
       if (o.status === 'poison' && !decodePoison.has(o.offset)) floor = Math.min(floor, o.offset);
-    if (floor === Number.POSITIVE_INFINITY) this.poisonFloors.delete(partKey);
-    else this.poisonFloors.set(partKey, floor);
     return floor;
   }
+}
 
-  /** Existing objects that may cover records of the batch (see the module comment). */
-  private async scan(batch: SinkBatch, records: readonly KafkaRecord[]): Promise<ArchiveRange[]> {
-    this.stats.scans++;
-    const { topic, partition, checkpoint } = batch;
-    const first = (records[0] as KafkaRecord).offset;
-    const last = (records[records.length - 1] as KafkaRecord).offset;
-    const lo = checkpoint === null ? 0 : checkpoint + 1;
-    const dates = await this.scanDates(topic, records, checkpoint === null);
-    const keys = new Map<number, string>();
-    for (const date of dates) {
-      const folder = partitionDatePrefix(this.prefix, topic, date, partition);
-      const startAfter = lo === 0 ? undefined : `${folder}${objectStem(topic, partition, lo)}`;
-      for await (const key of this.store.listKeys(folder, startAfter)) {
-        const id = parseArchiveKey(key);
-        if (id === null || id.partition !== partition || id.topic !== topic) continue;
-        if (id.startOffset > last) break;
-        if (id.startOffset >= lo) keys.set(id.startOffset, key);
-      }
-    }
-    const ranges: ArchiveRange[] = [];
-    for (const start of startsToInspect([...keys.keys()], first, last)) {
-      this.stats.inspects++;
-      const range = await this.store.inspect(keys.get(start) as string);
-      if (range !== null) ranges.push(range);
-    }
-    return ranges;
-  }
-
-  private async scanDates(
-    topic: string,
-    records: readonly KafkaRecord[],
-    everyDay: boolean,
-  ): Promise<string[]> {
-    if (everyDay) return this.dateFolders(topic);
-    let min = utcDate((records[0] as KafkaRecord).timestamp);
-    let max = min;
-    for (const r of records) {
-      const d = utcDate(r.timestamp);
-      if (d < min) min = d;
-      if (d > max) max = d;
-    }
-    const from = addDays(min, -this.lookbackDays);
-    const days: string[] = [];
-    for (let d = from; d <= max && days.length <= this.maxProbedDays; d = addDays(d, 1))
-      days.push(d);
-    if (days.length <= this.maxProbedDays) return days;
-    // A wide window (an old backlog): list the days that exist rather than probe each.
-    return (await this.dateFolders(topic)).filter((d) => d >= from && d <= max);
-  }
-
-  private async dateFolders(topic: string): Promise<string[]> {
-    const folders = await this.store.listFolders(topicPrefix(this.prefix, topic));
-    return folders.map(parseDateFolder).filter((d): d is string => d !== null);
-  }
+/** Whether an object in `ranges` holds `offset`. */
+function holds(ranges: readonly CoveredRange[], offset: number): boolean {
+  return normalizeRanges(ranges).some((r) => r.startOffset <= offset && offset <= r.endOffset);
 }
 
 /** The archive contradicts itself: nothing to retry, nothing to quarantine, a human must look. */

@@ -113,6 +113,74 @@ describe('decodeBase64Strict properties', () => {
     );
   });
 
+  // Strings past the short-key threshold (64 characters) take the native-checks path.
+  it('accepts and rejects exactly what the strict grammar does, for long strings of near-base64 characters', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: nearBase64Char, minLength: 60, maxLength: 400 }),
+        expectSameAsReference,
+      ),
+      { seed: SEED, numRuns: 2000 },
+    );
+  });
+
+  it('accepts and rejects exactly what the strict grammar does, for long encodings with one character changed', () => {
+    const longMutated = fc
+      .tuple(
+        fc.uint8Array({ minLength: 45, maxLength: 1500 }),
+        fc.nat(),
+        fc.constantFrom('replace', 'insert', 'delete', 'replace-end'),
+        fc.constantFrom(...TRICKY, ...ALPHABET),
+      )
+      .map(([bytes, at, how, c]) => {
+        const text = Buffer.from(bytes).toString('base64');
+        // 'replace-end' hits the last group and the padding, where defects hide best
+        const i = how === 'replace-end' ? text.length - 1 - (at % 4) : at % text.length;
+        if (how === 'insert') return text.slice(0, i) + c + text.slice(i);
+        if (how === 'delete') return text.slice(0, i) + text.slice(i + 1);
+        return text.slice(0, i) + c + text.slice(i + 1);
+      });
+    fc.assert(fc.property(longMutated, expectSameAsReference), { seed: SEED, numRuns: 3000 });
+  });
+
+  it('accepts long encodings with non-zero trailing bits', () => {
+    const long = fc
+      .tuple(fc.uint8Array({ minLength: 50, maxLength: 300 }), fc.integer({ min: 1, max: 3 }))
+      .filter(([b]) => b.length % 3 !== 0)
+      .map(([b, bits]) => {
+        const text = Buffer.from(b).toString('base64');
+        const last = text.length - (b.length % 3 === 1 ? 2 : 1) - 1;
+        const changed = ALPHABET[ALPHABET.indexOf(text[last] as string) ^ bits] as string;
+        return text.slice(0, last) + changed + text.slice(last + 1);
+      });
+    fc.assert(
+      fc.property(long, (text) => {
+        expect(STRICT_BASE64.test(text)).toBe(true);
+        expectSameAsReference(text);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it.each([
+    `${'QUJD'.repeat(20)}ŁQAA`,
+    `ŁQAA${'QUJD'.repeat(20)}`,
+    `${'QUJD'.repeat(20)}QU-_`,
+    `${'QUJD'.repeat(20)}QUJ\u00e9`,
+    `${'QUJD'.repeat(20)}QUJ\ud800`,
+    `${'QUJD'.repeat(10)}QQ==${'QUJD'.repeat(10)}`,
+    `${'QUJD'.repeat(20)}Q===`,
+    `${'QUJD'.repeat(20)}====`,
+    `${'QUJD'.repeat(20)}Q=Q=`,
+    `${'QUJD'.repeat(20)}QU\nD`,
+    ` ${'QUJD'.repeat(20)}QUJ`,
+    `${'QUJD'.repeat(20)}QU.=`,
+  ])('rejects the long string %j like the strict grammar', (text) => {
+    expect(text.length).toBeGreaterThan(64);
+    expect(reference(text)).toBeNull();
+    expect(decodeBase64Strict(text)).toBeNull();
+  });
+
   it.each([
     'QQ==QQ==',
     'QUJD=',

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { S3ArchiveSink } from '../../../functions/adapters/s3-archive-sink.js';
 import { parseArchiveKey } from '../../../functions/core/archive/key.js';
+import { decodeArchiveObject } from '../../../functions/core/archive/object.js';
 import { noMetrics, silentLogger } from '../../../functions/core/engine/observability.js';
 import { processEvent } from '../../../functions/core/engine/process-event.js';
 import { DEFAULT_RETRY_POLICY } from '../../../functions/core/engine/retry-policy.js';
@@ -100,5 +101,51 @@ describe('the S3 archive sink with records S3 refuses', () => {
       checkpointKey({ sink: 'archive', topic: TOPIC, partition: 0 }),
     );
     expect(ckpt === undefined || ckpt < 10).toBe(true);
+  });
+
+  it('never quarantines nor rewrites records of an existing object that starts inside a refused batch, and the archive stays duplicate-free after it', async () => {
+    const world = new World();
+    const working = new MemoryArchiveStore(world, open);
+    // an earlier archive run (another sink name) already holds offsets 12..20
+    await run(world, 'earlier', records(12, 20), working, { put: async () => {} });
+    const quarantined: number[] = [];
+    const quarantine: Quarantine = {
+      put: async (entries) => {
+        quarantined.push(...entries.map((e) => e.offset));
+      },
+    };
+    const unreachable: Quarantine = {
+      put: async () => {
+        throw new RetriableError('quarantine bucket unreachable');
+      },
+    };
+    const p = `${TOPIC}-0`;
+    // this sink is at 9 when S3 starts refusing the object from offset 10
+    expect(await run(world, 'archive', records(0, 9), working, quarantine)).toEqual({
+      batchItemFailures: [],
+    });
+    const refusing = new RefusingStore(world, 10);
+    expect(await run(world, 'archive', records(10, 13), refusing, unreachable)).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: p, offset: 10 } }],
+    });
+    // the redelivery (a new execution environment) from the reported offset, quarantine back
+    expect(await run(world, 'archive', records(10, 13), refusing, quarantine)).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: p, offset: 12 } }],
+    });
+    expect(await run(world, 'archive', records(12, 25), refusing, quarantine)).toEqual({
+      batchItemFailures: [],
+    });
+
+    expect(quarantined).toEqual([10, 11]);
+    const counts = new Map<number, number>();
+    for (const obj of world.objects.values())
+      for (const r of await decodeArchiveObject(obj.body))
+        counts.set(r.offset, (counts.get(r.offset) ?? 0) + 1);
+    const want = [
+      ...Array.from({ length: 10 }, (_, i) => i),
+      ...records(12, 25).map((r) => r.offset),
+    ];
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(want);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 });

@@ -103,37 +103,62 @@ export type KeyPlan =
       readonly dropped: readonly Change[];
     };
 
+/** Shared by every plan with nothing superseded or dropped (readonly; frozen to keep it so). */
+const NONE: readonly Change[] = Object.freeze([]);
+
 /** Groups a partition batch's changes by entity key (first-seen order) and plans each key. */
 export function planKeys(changes: readonly Change[]): KeyPlan[] {
-  const byKey = new Map<string, Change[]>();
+  // Most keys change once per batch: a key's first change is kept as is, and a list is
+  // only made for a key that changes again.
+  const byKey = new Map<string, Change | Change[]>();
   for (const change of changes) {
     const k = entityKey(change);
-    const list = byKey.get(k);
-    if (list === undefined) byKey.set(k, [change]);
-    else list.push(change);
+    const seen = byKey.get(k);
+    if (seen === undefined) byKey.set(k, change);
+    else if (Array.isArray(seen)) seen.push(change);
+    else byKey.set(k, [seen, change]);
   }
-  return [...byKey].map(([key, list]) => planKey(key, list));
+  const plans: KeyPlan[] = [];
+  byKey.forEach((seen, key) => {
+    plans.push(Array.isArray(seen) ? planKey(key, seen) : planOne(key, seen));
+  });
+  return plans;
+}
+
+/** The plan of a key with one change: `planKey(key, [change])` without its arrays. */
+function planOne(key: string, change: Change): KeyPlan {
+  return change.guard.kind === 'version' && change.op !== 'patch'
+    ? { kind: 'blind', key, final: change, superseded: NONE, dropped: NONE }
+    : { kind: 'fold', key, changes: [change], dropped: NONE };
 }
 
 function planKey(key: string, changes: readonly Change[]): KeyPlan {
   let maxEv = -1;
-  const kept: Change[] = [];
-  const dropped: Change[] = [];
-  for (const change of changes) {
+  let kept: Change[] | undefined;
+  let dropped: Change[] | undefined;
+  let blind = true;
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i] as Change;
     if (change.guard.kind === 'version') {
       if (change.guard.ev <= maxEv) {
+        // the first drop: every change before it was kept
+        kept ??= changes.slice(0, i);
+        dropped ??= [];
         dropped.push(change);
         continue;
       }
       maxEv = change.guard.ev;
+      if (change.op === 'patch') blind = false;
+    } else {
+      blind = false;
     }
-    kept.push(change);
+    kept?.push(change);
   }
-  const blind = kept.every((c) => c.guard.kind === 'version' && c.op !== 'patch');
+  const all = kept ?? changes;
   if (blind) {
-    const final = kept[kept.length - 1];
+    const final = all[all.length - 1];
     if (final === undefined) throw new Error(`planKey: no change for ${key}`);
-    return { kind: 'blind', key, final, superseded: kept.slice(0, -1), dropped };
+    return { kind: 'blind', key, final, superseded: all.slice(0, -1), dropped: dropped ?? NONE };
   }
-  return { kind: 'fold', key, changes: kept, dropped };
+  return { kind: 'fold', key, changes: kept ?? changes, dropped: dropped ?? NONE };
 }

@@ -34,11 +34,13 @@ import {
   trusts,
 } from '../core/archive/knowledge.js';
 import { type ArchiveRange, encodeArchiveObject } from '../core/archive/object.js';
-import { type CoveredRange, normalizeRanges, planSegments } from '../core/archive/plan.js';
+import { type CoveredRange, holdsOffset, planSegments } from '../core/archive/plan.js';
 import { PoisonError, RetriableError, StaysyncError } from '../core/errors.js';
 import type { CheckpointRef, Ledger } from '../core/ledger.js';
 import type { KafkaRecord } from '../core/record.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
+import { checkpointPastBatch } from './s3-archive-checkpoint.js';
+import { PoisonFloors } from './s3-archive-poison-floor.js';
 import { ArchiveScan, type ScanMode } from './s3-archive-scan.js';
 import type { ArchiveObjectStore } from './s3-archive-store.js';
 
@@ -108,8 +110,7 @@ export class S3ArchiveSink implements Sink {
   private readonly now: () => number;
   /** per partition: what this process knows about its archive (see the module comment) */
   private readonly knowledge = new Map<string, ArchiveKnowledge>();
-  /** per partition: lowest offset S3 refused (poison) that the engine may not have quarantined yet */
-  private readonly poisonFloors = new Map<string, number>();
+  private readonly poisonFloors = new PoisonFloors();
 
   constructor(options: S3ArchiveSinkOptions) {
     this.name = options.name;
@@ -223,11 +224,11 @@ export class S3ArchiveSink implements Sink {
         startOffset: head.offset,
       });
       try {
-        if (head.offset - 1 > aheadTo && !holds(covered, head.offset - 1)) {
+        if (head.offset - 1 > aheadTo && !holdsOffset(covered, head.offset - 1)) {
           // The record before this object is not archived (skipped by the mapping, absent
           // from the log, quarantined): a writer resuming before it would plan one object
           // across the hole and this one. Move the checkpoint past the hole first.
-          const floor = this.poisonFloor(batch, partKey, outcomes);
+          const floor = this.poisonFloors.current(batch, outcomes);
           if (floor < head.offset) {
             const error = new RetriableError(
               `archiving from offset ${head.offset} waits for offset ${floor}, which S3 refused, to be quarantined`,
@@ -295,76 +296,17 @@ export class S3ArchiveSink implements Sink {
       const expected = Math.max(last.offset, maxEnd);
       this.knowledge.set(partKey, afterBatch(base, expected, covered, now));
     }
-    const floor = this.poisonFloor(batch, partKey, outcomes);
-    if (floor === Number.POSITIVE_INFINITY) this.poisonFloors.delete(partKey);
-    else this.poisonFloors.set(partKey, floor);
-    if (!retrying && maxEnd > last.offset && floor <= maxEnd) {
-      // The engine quarantines the refused records after this call (or a later one of the
-      // invocation): the checkpoint may not pass them yet, nor stop inside an object. The
-      // records of the object reaching past the batch wait (retry), so the checkpoint stays
-      // before that object; the redelivery finds it once the refused records are settled.
-      const start = reaching
-        .filter((r) => r.endOffset > last.offset)
-        .reduce((m, r) => Math.min(m, r.startOffset), Number.POSITIVE_INFINITY);
-      const error = new RetriableError(
-        `archived object from offset ${start} reaches past the batch, and offset ${floor} S3 refused is not quarantined yet`,
-        { context },
-      );
-      return {
-        outcomes: outcomes.map((o) =>
-          o.offset >= start && o.status === 'duplicate'
-            ? { offset: o.offset, status: 'retry', error }
-            : o,
-        ),
-      };
-    }
-    if (!retrying && maxEnd > last.offset) {
-      // Objects cover offsets past this batch: checkpoint at their end, not inside them.
-      try {
-        await this.ledger.advanceCheckpoint(ref, maxEnd);
-      } catch (err) {
-        // Throwing (not returning outcomes) keeps the engine from checkpointing at the
-        // batch's last offset, which lies inside an object.
-        if (err instanceof StaysyncError && err.retriable) throw err;
-        throw new RetriableError(
-          `advancing the checkpoint past archived object end ${maxEnd} failed`,
-          {
-            context,
-            cause: err,
-          },
-        );
-      }
-      this.stats.ownCheckpoints++;
-      return { outcomes, checkpointedThrough: maxEnd };
-    }
-    return { outcomes };
+    const floor = this.poisonFloors.settle(batch, outcomes);
+    if (retrying || maxEnd <= last.offset) return { outcomes };
+    const result = await checkpointPastBatch(this.ledger, ref, {
+      outcomes,
+      reaching,
+      lastOffset: last.offset,
+      floor,
+    });
+    if (result.checkpointedThrough !== undefined) this.stats.ownCheckpoints++;
+    return result;
   }
-
-  /**
-   * The lowest record of the partition this sink reported poison (S3 refused it) that the
-   * engine may not have quarantined yet: it quarantines sink poison after its retries, so
-   * an earlier call of this invocation may have reported one. Decode poison reaches the
-   * sink already quarantined. Forgotten once the checkpoint the engine read has passed it.
-   */
-  private poisonFloor(
-    batch: SinkBatch,
-    partKey: string,
-    outcomes: readonly RecordOutcome[],
-  ): number {
-    const decodePoison = new Set(
-      batch.entries.filter((e) => e.poison !== undefined).map((e) => e.record.offset),
-    );
-    let floor = this.poisonFloors.get(partKey) ?? Number.POSITIVE_INFINITY;
-    if (batch.checkpoint !== null && floor <= batch.checkpoint) floor = Number.POSITIVE_INFINITY;
-    for (const o of outcomes)
-      if (o.status === 'poison' && !decodePoison.has(o.offset)) floor = Math.min(floor, o.offset);
-    return floor;
-  }
-}
-
-/** Whether an object in `ranges` holds `offset`. */
-function holds(ranges: readonly CoveredRange[], offset: number): boolean {
-  return normalizeRanges(ranges).some((r) => r.startOffset <= offset && offset <= r.endOffset);
 }
 
 /** The archive contradicts itself: nothing to retry, nothing to quarantine, a human must look. */

@@ -42,6 +42,10 @@ export function normalizeRanges(ranges: readonly CoveredRange[]): CoveredRange[]
   return out;
 }
 
+/** Whether one of `ranges` holds `offset`. */
+export const holdsOffset = (ranges: readonly CoveredRange[], offset: number): boolean =>
+  ranges.some((r) => r.startOffset <= offset && offset <= r.endOffset);
+
 /** Index of the first range whose end is at or above `offset` (ranges normalized). */
 function firstEndingAtOrAfter(ranges: readonly CoveredRange[], offset: number): number {
   let lo = 0;

@@ -224,10 +224,16 @@ export class S3ArchiveSink implements Sink {
         startOffset: head.offset,
       });
       try {
-        if (head.offset - 1 > aheadTo && !holdsOffset(covered, head.offset - 1)) {
+        if (
+          batch.checkpoint !== null &&
+          head.offset - 1 > aheadTo &&
+          !holdsOffset(covered, head.offset - 1)
+        ) {
           // The record before this object is not archived (skipped by the mapping, absent
-          // from the log, quarantined): a writer resuming before it would plan one object
-          // across the hole and this one. Move the checkpoint past the hole first.
+          // from the log, quarantined): a writer resuming before it from what it remembers
+          // would plan one object across the hole and this one. Move the checkpoint past the
+          // hole first. (Without a checkpoint nobody plans from memory, and a batch without
+          // one lists every day: it stays so rather than trade that for a lookback window.)
           const floor = this.poisonFloors.current(batch, outcomes);
           if (floor < head.offset) {
             const error = new RetriableError(

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { decodeBase64Strict } from './base64.js';
 import { InvalidEventError, PoisonError } from './errors.js';
 import type { DecodeLimits } from './limits.js';

@@ -108,8 +108,46 @@ const NONE: readonly Change[] = Object.freeze([]);
 
 /** Groups a partition batch's changes by entity key (first-seen order) and plans each key. */
 export function planKeys(changes: readonly Change[]): KeyPlan[] {
-  // Most keys change once per batch: a key's first change is kept as is, and a list is
-  // only made for a key that changes again.
+  // Changes are grouped by entity, then by key, so no `<entity>#<key>` string is built per
+  // change (only one per key, for its plan); most keys change once per batch, so a key's
+  // first change is kept as is and a list made only for a key that changes again.
+  const groups: (Change | Change[])[] = [];
+  const byEntity = new Map<string, Map<string, number>>();
+  let entity: string | undefined;
+  let byKey = new Map<string, number>();
+  for (const change of changes) {
+    if (change.entity !== entity) {
+      entity = change.entity;
+      // `a#b` + `c` and `a` + `b#c` share one entity key: group by that string instead
+      if (entity.includes('#')) return planKeysByEntityKey(changes);
+      const known = byEntity.get(entity);
+      if (known === undefined) {
+        byKey = new Map();
+        byEntity.set(entity, byKey);
+      } else byKey = known;
+    }
+    const at = byKey.get(change.key);
+    if (at === undefined) {
+      byKey.set(change.key, groups.length);
+      groups.push(change);
+    } else {
+      const seen = groups[at] as Change | Change[];
+      if (Array.isArray(seen)) seen.push(change);
+      else groups[at] = [seen, change];
+    }
+  }
+  const plans: KeyPlan[] = new Array(groups.length);
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as Change | Change[];
+    plans[i] = Array.isArray(group)
+      ? planKey(entityKey(group[0] as Change), group)
+      : planOne(entityKey(group), group);
+  }
+  return plans;
+}
+
+/** {@link planKeys} grouping by the `<entity>#<key>` string itself. */
+function planKeysByEntityKey(changes: readonly Change[]): KeyPlan[] {
   const byKey = new Map<string, Change | Change[]>();
   for (const change of changes) {
     const k = entityKey(change);

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { type Buffer, isUtf8 } from 'node:buffer';
 import { PoisonError } from '../errors.js';
 import type { RecordCoordinates } from '../record.js';
 

@@ -7,13 +7,14 @@ import { referencePlanKeys } from './support/plan-keys-reference.js';
 const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.info(`planKeys properties: FC_SEED=${SEED}`);
 
-/** Changes of a partition batch: few keys of two entities (so keys repeat), every op,
+/** Changes of a partition batch: few keys of a few entities (so keys repeat, and entity keys
+ *  like `a#1#1` arise from two pairs when an entity holds a `#`), every op,
  *  versions that repeat and go backwards, and offset-guarded tombstones. */
 const batch = fc
   .array(
     fc.record({
-      entity: fc.constantFrom('customer', 'order'),
-      key: fc.constantFrom('1', '2', '3', '1#x'),
+      entity: fc.constantFrom('customer', 'order', 'a', 'a#1'),
+      key: fc.constantFrom('1', '2', '3', '1#x', 'a#1', '1#1'),
       op: fc.constantFrom('upsert', 'patch', 'delete'),
       version: fc.oneof({ weight: 5, arbitrary: fc.nat({ max: 6 }) }, fc.constant(null)),
     }),

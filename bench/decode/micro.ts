@@ -1,10 +1,13 @@
 /**
  * Where the staysync decode path spends its time, piece by piece (µs per record over the
- * same 10,000 ~1 KB records), next to a proposed linear-time strict base64 check. Not part
- * of `npm run bench`; run it alone: `npx tsx bench/decode/micro.ts`.
+ * same 10,000 ~1 KB records), next to the native pieces it is built from. Not part of
+ * `npm run bench`; run it alone, under the bench lock:
+ * `flock /tmp/staysync-bench.lock npx tsx bench/decode/micro.ts`.
  */
+import { isUtf8 } from 'node:buffer';
 import { decodeBase64Strict } from '../../functions/core/base64.js';
 import { decodeChange } from '../../functions/core/envelope/decode-change.js';
+import { decodeUtf8 } from '../../functions/core/envelope/fields.js';
 import { DEFAULT_DECODE_LIMITS } from '../../functions/core/limits.js';
 import { decodeRecord } from '../../functions/core/msk-decode.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
@@ -21,24 +24,13 @@ const log = Array.from({ length: 10_000 }, (_, i) => ({
 }));
 const recs = mskEvent('t', log).records['t-0'] as MskEventRecord[];
 const values = recs.map((r) => r.value as string);
+const keys = recs.map((r) => r.key as string);
+const coords = { topic: 't', partition: 0, offset: 0 };
 const decoded = recs.map((r) => decodeRecord(r, DEFAULT_DECODE_LIMITS).record);
 const buffers = values.map((v) => Buffer.from(v, 'base64'));
 const texts = buffers.map((b) => b.toString('utf8'));
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Proposal: strict base64 without a regex. Node's decoder skips characters outside the
- * alphabet and stops at `=`, so any such defect yields fewer bytes than a well-formed
- * padded string of that length must; `-`/`_` (base64url, which Node also accepts) are
- * rejected explicitly. Needs a property test against the regex before adoption.
- */
-export function decodeBase64Linear(text: string): Buffer | null {
-  if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
-  const bytes = Buffer.from(text, 'base64');
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return bytes.length === (text.length / 4) * 3 - pad ? bytes : null;
-}
 
 const settings = { versioning: 'source', format: 'auto' } as const;
 const cases: Record<string, () => number> = {
@@ -46,24 +38,26 @@ const cases: Record<string, () => number> = {
     values.reduce((n, v) => n + (JSON.parse(Buffer.from(v, 'base64').toString('utf8')) ? 1 : 0), 0),
   'Buffer.from(base64)': () => values.reduce((n, v) => n + Buffer.from(v, 'base64').length, 0),
   'STRICT_BASE64 regex test': () => values.reduce((n, v) => n + (STRICT_BASE64.test(v) ? 1 : 0), 0),
-  'decodeBase64Strict (regex + Buffer.from)': () =>
+  'decodeBase64Strict (value)': () =>
     values.reduce((n, v) => n + (decodeBase64Strict(v)?.length ?? 0), 0),
-  'decodeBase64Linear (proposal)': () =>
-    values.reduce((n, v) => n + (decodeBase64Linear(v)?.length ?? 0), 0),
+  'decodeBase64Strict (key)': () =>
+    keys.reduce((n, k) => n + (decodeBase64Strict(k)?.length ?? 0), 0),
   'decodeRecord (msk-decode, per record)': () =>
     recs.reduce((n, r) => n + (decodeRecord(r, DEFAULT_DECODE_LIMITS).poison ? 0 : 1), 0),
   'TextDecoder fatal': () => buffers.reduce((n, b) => n + fatalUtf8.decode(b).length, 0),
   'Buffer toString utf8': () => buffers.reduce((n, b) => n + b.toString('utf8').length, 0),
+  'isUtf8 + toString': () => buffers.reduce((n, b) => n + (isUtf8(b) ? b.toString().length : 0), 0),
+  decodeUtf8: () => buffers.reduce((n, b) => n + decodeUtf8(b, coords, 'value').length, 0),
   'JSON.parse': () => texts.reduce((n, t) => n + (JSON.parse(t) ? 1 : 0), 0),
   'decodeChange (utf8 + JSON.parse + envelope checks)': () =>
     decoded.reduce((n, d) => n + (decodeChange(d, settings, DEFAULT_DECODE_LIMITS) ? 1 : 0), 0),
 };
 
-// every value must be accepted by both strict decoders, with the same bytes
+// the strict decoder must accept every value, with the bytes Node's decoder gives
 for (const v of values) {
-  const a = decodeBase64Strict(v);
-  const b = decodeBase64Linear(v);
-  if (a === null || b === null || !a.equals(b)) throw new Error('strict decoders disagree');
+  if (!STRICT_BASE64.test(v) || !decodeBase64Strict(v)?.equals(Buffer.from(v, 'base64'))) {
+    throw new Error('decodeBase64Strict disagrees with the strict grammar');
+  }
 }
 
 const samples: Record<string, number[]> = {};

@@ -94,7 +94,7 @@ async function s3(t: RawIngestTargets, docs: readonly Envelope[], concurrency: n
  * of the request count from the cost of staysync's code.
  */
 export async function rawDynamoPutItems(
-  t: RawIngestTargets,
+  t: Pick<RawIngestTargets, 'ddb' | 'table'>,
   docs: readonly Envelope[],
   concurrency: number,
 ): Promise<number> {

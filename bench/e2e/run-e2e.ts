@@ -27,6 +27,7 @@ import { createPublisher } from '../../local/publisher/publisher.js';
 import { benchStack, deleteIndices } from '../lib/stack.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { type Envelope, envelope, prng } from '../lib/workload.js';
+import { type CpuSeconds, formatCpu, startCpuMeter } from './cpu-meter.js';
 import { type RawIngestResult, rawDynamoPutItems, rawIngest } from './raw-ingest.js';
 
 export interface E2eOptions {
@@ -56,16 +57,25 @@ export interface E2eResult {
       readonly max: number;
     };
     readonly invocations: Readonly<Record<SinkName, number>>;
+    /** per sink: mean handler time of one invocation (ms), and the share of the run
+     *  during which each partition had an invocation in flight (1 = never idle) */
+    readonly invocationMs: Readonly<Record<SinkName, number>>;
+    readonly partitionBusyShare: Readonly<Record<SinkName, number>>;
+    readonly publishSeconds: number;
+    /** CPU seconds of each party from the first publish until every event was visible */
+    readonly cpuSeconds: CpuSeconds;
     readonly failedInvocations: Readonly<Record<SinkName, number>>;
     readonly verified: { readonly viewItems: number; readonly indexDocs: number };
   };
   readonly raw: {
     readonly eventsPerSecond: number;
-    readonly runs: readonly RawIngestResult[];
+    readonly runs: readonly (RawIngestResult & { readonly cpuSeconds: CpuSeconds })[];
   };
   readonly ratio: number;
-  /** DynamoDB alone, one PutItem per item: the request-count-bound ceiling of a conditional view */
+  /** DynamoDB alone, one PutItem per item: the request-count-bound ceiling of a conditional
+   *  view (median of as many runs as `raw`, in the same run) */
   readonly rawDynamoPutItemsPerSecond: number;
+  readonly rawDynamoPutItemsRuns: readonly number[];
   readonly ratioToPutItems: number;
 }
 
@@ -114,14 +124,26 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       bucket: rawBucket,
       opensearchEndpoint: stack.opensearchEndpoint,
     };
-    const rawRuns: RawIngestResult[] = [];
+    const rawRuns: (RawIngestResult & { cpuSeconds: CpuSeconds })[] = [];
+    const putRuns: number[] = [];
+    // Same concurrency as the DynamoDB sink has in flight (16 writes per partition batch).
+    const putConcurrency = options.partitions * 16;
     const runRaw = async (label: string) => {
       // a fresh index per run: external versions already indexed would be conflicts
       const index = `${rawPrefix}-${rawRuns.length}`;
+      const meter = startCpuMeter();
       const r = await rawIngest({ ...rawTargets, index }, docs, options.partitions);
-      rawRuns.push(r);
+      const cpuSeconds = meter.read();
+      rawRuns.push({ ...r, cpuSeconds });
       options.log(
-        `  raw ingest (${label}): ${round(r.eventsPerSecond, 0)} events/s (DynamoDB ${round(r.seconds.dynamodb, 1)} s, OpenSearch ${round(r.seconds.opensearch, 1)} s, S3 ${round(r.seconds.s3, 1)} s)`,
+        `  raw ingest (${label}): ${round(r.eventsPerSecond, 0)} events/s (DynamoDB ${round(r.seconds.dynamodb, 1)} s, OpenSearch ${round(r.seconds.opensearch, 1)} s, S3 ${round(r.seconds.s3, 1)} s); CPU s: ${formatCpu(cpuSeconds)}`,
+      );
+      // a fresh table per run: moto's cost grows with what it holds
+      const putTable = await bench.createTable(`bench-rawput-${bench.suffix()}`);
+      const put = await rawDynamoPutItems({ ...rawTargets, table: putTable }, docs, putConcurrency);
+      putRuns.push(put);
+      options.log(
+        `  raw DynamoDB PutItem (${label}), one per item, ${putConcurrency} in flight: ${round(put, 0)} items/s`,
       );
     };
     await runRaw('before');
@@ -133,6 +155,12 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       number
     >;
     const failed = Object.fromEntries(SinkNames.map((s) => [s, 0])) as Record<SinkName, number>;
+    // Handler time of the measured invocations (those started once publishing began).
+    let began = Number.POSITIVE_INFINITY;
+    const handlerMs = Object.fromEntries(SinkNames.map((s) => [s, [] as number[]])) as Record<
+      SinkName,
+      number[]
+    >;
     for (const sink of SinkNames) {
       const host = new SinkHost({
         name: sink,
@@ -144,8 +172,10 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       const seen = visibleAt.get(sink) as Map<string, number>;
       const invoker: Invoker = {
         invoke: async (event: MskEvent): Promise<InvokeResult> => {
+          const startedAt = Date.now();
           const result = await host.invoke(event);
           const at = Date.now();
+          if (startedAt >= began) handlerMs[sink].push(at - startedAt);
           invocations[sink]++;
           if (!result.ok) {
             failed[sink]++;
@@ -205,7 +235,8 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
 
     // Publish in chunks of 100, recording the send time of every record.
     const producedAt = new Map<string, number>();
-    const began = Date.now();
+    const meter = startCpuMeter();
+    began = Date.now();
     for (let i = 0; i < docs.length; i += 100) {
       const chunk = docs.slice(i, i + 100);
       const sentAt = Date.now();
@@ -241,6 +272,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       }
       await sleep(50);
     }
+    const cpuSeconds = meter.read();
     const latencies: number[] = [];
     let lastVisible = 0;
     const perSinkLast = Object.fromEntries(SinkNames.map((s) => [s, 0])) as Record<
@@ -258,6 +290,22 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       latencies.push(visible - sent);
     }
     const seconds = (lastVisible - began) / 1000;
+    const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+    const invocationMs = Object.fromEntries(
+      SinkNames.map((s) => [s, round(sum(handlerMs[s]) / Math.max(1, handlerMs[s].length), 0)]),
+    ) as Record<SinkName, number>;
+    // one invocation in flight per partition at most: busy share = handler time over
+    // (partitions × the sink's own span)
+    const partitionBusyShare = Object.fromEntries(
+      SinkNames.map((s) => [
+        s,
+        round(sum(handlerMs[s]) / (options.partitions * Math.max(1, perSinkLast[s] - began)), 2),
+      ]),
+    ) as Record<SinkName, number>;
+    options.log(`  pipeline CPU s: ${formatCpu(cpuSeconds)}`);
+    options.log(
+      `  per sink: ${SinkNames.map((s) => `${s} ${handlerMs[s].length} invocations of ${invocationMs[s]} ms, partitions busy ${Math.round(partitionBusyShare[s] * 100)}%`).join('; ')}`,
+    );
     await Promise.all(mappings.map((m) => m.stop()));
     await Promise.all(hosts.map((h) => h.close()));
 
@@ -286,16 +334,9 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
 
     for (let i = 1; i < options.rawRuns; i++)
       await runRaw(i === options.rawRuns - 1 ? 'after' : `run ${i + 1}`);
-    // Same concurrency as the DynamoDB sink has in flight (16 writes per partition batch).
-    const putConcurrency = options.partitions * 16;
-    const putTable = await bench.createTable(`bench-rawput-${bench.suffix()}`);
-    const putItemsPerSecond = await rawDynamoPutItems(
-      { ...rawTargets, table: putTable, index: '' },
-      docs,
-      putConcurrency,
-    );
+    const putItemsPerSecond = median(putRuns);
     options.log(
-      `  raw DynamoDB PutItem, one per item, ${putConcurrency} in flight: ${round(putItemsPerSecond, 0)} items/s`,
+      `  medians: raw ingest ${round(median(rawRuns.map((r) => r.eventsPerSecond)), 0)} events/s, raw PutItem ${round(putItemsPerSecond, 0)} items/s`,
     );
     const rawEps = median(rawRuns.map((r) => r.eventsPerSecond));
     const pipelineEps = docs.length / seconds;
@@ -317,6 +358,10 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
           max: Math.max(...latencies),
         },
         invocations,
+        invocationMs,
+        partitionBusyShare,
+        publishSeconds: round(publishedIn, 2),
+        cpuSeconds,
         failedInvocations: failed,
         verified: { viewItems, indexDocs },
       },
@@ -324,6 +369,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
         eventsPerSecond: round(rawEps, 1),
         runs: rawRuns.map((r) => ({
           eventsPerSecond: round(r.eventsPerSecond, 1),
+          cpuSeconds: r.cpuSeconds,
           seconds: {
             dynamodb: round(r.seconds.dynamodb, 2),
             opensearch: round(r.seconds.opensearch, 2),
@@ -334,6 +380,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       },
       ratio: round(pipelineEps / rawEps, 3),
       rawDynamoPutItemsPerSecond: round(putItemsPerSecond, 1),
+      rawDynamoPutItemsRuns: putRuns.map((p) => round(p, 1)),
       ratioToPutItems: round(pipelineEps / putItemsPerSecond, 3),
     };
   } finally {

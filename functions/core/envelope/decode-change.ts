@@ -2,7 +2,7 @@ import type { Change } from '../change.js';
 import type { TopicSettings } from '../config.js';
 import type { DecodeLimits } from '../limits.js';
 import type { KafkaRecord } from '../record.js';
-import type { ParseContext } from './context.js';
+import { RecordContext } from './context.js';
 import { isDebeziumShaped, parseDebeziumEvent } from './debezium.js';
 import { decodeUtf8, isPlainObject, parseJson, poison, typeName, unwrapSchema } from './fields.js';
 import { parseNativeEnvelope } from './native.js';
@@ -18,8 +18,7 @@ export function decodeChange(
   limits: DecodeLimits,
 ): Change {
   const coords = { topic: record.topic, partition: record.partition, offset: record.offset };
-  const kafkaKey = record.key === null ? null : decodeUtf8(record.key, coords, 'kafkaKey');
-  const ctx: ParseContext = { record, coords, settings, limits, kafkaKey };
+  const ctx = new RecordContext(record, coords, settings, limits);
   if (record.value === null) return parseTombstone(ctx);
 
   // MSK decoding already enforced the limit; a record built elsewhere must not bypass it.

@@ -75,7 +75,7 @@ function requireOp(op: unknown, ctx: ParseContext): ChangeOp {
  * this very entity: the Kafka key is `<entity>:<key>` (or the bare `<key>`).
  */
 function checkKafkaKey(entity: string, key: string, ctx: ParseContext): void {
-  if (ctx.kafkaKey === null) {
+  if (ctx.record.key === null) {
     poison(
       ctx.coords,
       'missing-kafka-key',
@@ -83,7 +83,7 @@ function checkKafkaKey(entity: string, key: string, ctx: ParseContext): void {
       'is required: records must be keyed by entity',
     );
   }
-  if (!isEntityKey(ctx.kafkaKey, entity, key)) {
+  if (!ctx.kafkaKeyNames(entity, key)) {
     poison(
       ctx.coords,
       'key-mismatch',
@@ -91,16 +91,4 @@ function checkKafkaKey(entity: string, key: string, ctx: ParseContext): void {
       `${JSON.stringify(key)} (entity ${JSON.stringify(entity)}) does not match the Kafka key ${JSON.stringify(ctx.kafkaKey)}`,
     );
   }
-}
-
-/** `kafkaKey === \`${entity}:${key}\` || kafkaKey === key`, without building the string. */
-function isEntityKey(kafkaKey: string, entity: string, key: string): boolean {
-  if (kafkaKey === key) return true;
-  const colon = entity.length;
-  return (
-    kafkaKey.length === colon + 1 + key.length &&
-    kafkaKey.charCodeAt(colon) === 0x3a &&
-    kafkaKey.startsWith(entity) &&
-    kafkaKey.endsWith(key)
-  );
 }

@@ -59,6 +59,11 @@ describe('native envelope: the Kafka key check', () => {
           } else {
             expect(result).toBeInstanceOf(PoisonError);
             expect((result as PoisonError).reason).toBe('key-mismatch');
+            // the message quotes the Kafka key as decoded (a leading BOM dropped)
+            const decoded = new TextDecoder().decode(Buffer.from(text));
+            expect((result as PoisonError).message).toBe(
+              `key: ${JSON.stringify(k)} (entity ${JSON.stringify(e)}) does not match the Kafka key ${JSON.stringify(decoded)}`,
+            );
           }
         },
       ),

@@ -165,7 +165,14 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       const host = new SinkHost({
         name: sink,
         handlerModule: path.join(repoRoot, 'functions', HANDLERS[sink], 'handler.ts'),
-        env: { ...sinkEnv(sink, names, vars, pipelineJson), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        env: {
+          ...sinkEnv(sink, names, vars, pipelineJson),
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          // the view sink's writes in flight per partition (its default: 16), to try others
+          ...(process.env.VIEW_WRITE_CONCURRENCY === undefined
+            ? {}
+            : { VIEW_WRITE_CONCURRENCY: process.env.VIEW_WRITE_CONCURRENCY }),
+        },
         timeoutMs: 120_000,
       });
       hosts.push(host);

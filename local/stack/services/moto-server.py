@@ -96,6 +96,12 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         if not _request.keep_alive:
             self.close_connection = True
 
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+        # an idle kept-alive connection reaching IDLE_TIMEOUT_S is not an error
+        if format.startswith("Request timed out"):
+            return
+        super().log_error(format, *args)
+
     def send_header(self, keyword: str, value: str) -> None:
         # werkzeug sends `Connection: close` with every response; keep the connection
         # instead when the next request on it can be found exactly.

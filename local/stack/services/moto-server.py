@@ -18,6 +18,12 @@ Three changes, none of which alters what any request answers:
 3. moto lists its response class's methods (`inspect.getmembers`) on every request: the
    list is computed once per class.
 
+And one fix: DynamoDB requests run one at a time. moto's TransactWriteItems deep-copies
+every table it touches (to roll back a cancelled transaction) while other server threads
+write to it: "dictionary changed size during iteration" (HTTP 500, retried by the SDK),
+and a rollback could drop a write another request made meanwhile. moto's work is pure
+Python under the GIL, so serialising it costs no throughput.
+
 Written against the pinned moto 5.2.5 / werkzeug 3.1 (local/requirements.txt); if a
 future version moves what is patched, the launcher fails loudly at start.
 """
@@ -34,6 +40,7 @@ from typing import Any
 import moto.server
 from moto import backends
 from moto.core import responses
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug import serving
 
@@ -45,6 +52,17 @@ backends.list_of_moto_modules = lambda: iter(_modules)
 responses.method_names_from_class = functools.lru_cache(maxsize=None)(
     responses.method_names_from_class
 )
+
+_dynamodb_lock = threading.Lock()
+_dynamodb_call_action = DynamoHandler.call_action
+
+
+def _serialised_call_action(self: DynamoHandler) -> Any:
+    with _dynamodb_lock:
+        return _dynamodb_call_action(self)
+
+
+DynamoHandler.call_action = _serialised_call_action  # type: ignore[method-assign]
 
 _request = threading.local()
 

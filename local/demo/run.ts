@@ -158,11 +158,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       brokers,
       invoker: hosts.get(sink) as SinkHost,
       destination,
-      // moto's TransactWriteItems is not isolated: it snapshots every table it touches and
-      // restores the snapshots when a transaction is cancelled, erasing writes other
-      // requests made meanwhile. The DynamoDB sink's aggregate transactions therefore get
-      // one invocation at a time here (real DynamoDB needs no such care).
-      settings: sink === 'dynamodb' ? { ...settings, maxConcurrentInvocations: 1 } : settings,
+      // Every sink runs its partitions concurrently, as Lambda does. (Stock moto's
+      // TransactWriteItems was not isolated from concurrent requests; the project's moto
+      // launcher, local/stack/services/moto-server.py, runs DynamoDB requests one at a time.)
+      settings,
       onInvocation: (info) => {
         const s = invocationStats.get(sink);
         if (s === undefined) return;

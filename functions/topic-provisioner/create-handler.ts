@@ -18,6 +18,8 @@ export interface ProvisionerDeps {
   readonly adminFor?: (brokers: readonly string[]) => Admin;
   /** @default sendResponse (HTTPS PUT to the pre-signed ResponseURL) */
   readonly send?: (url: string, body: CfnResponse) => Promise<void>;
+  /** Where the one JSON log line per request goes. @default console.log (CloudWatch Logs) */
+  readonly log?: (line: string) => void;
 }
 
 export interface LambdaContextLike {
@@ -64,6 +66,7 @@ export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}
       return mskIamKafka(brokers, region, 'staysync-topic-provisioner').admin();
     });
   const send = deps.send ?? sendResponse;
+  const log = deps.log ?? ((line: string) => console.log(line));
 
   async function apply(
     req: CfnRequest,
@@ -122,7 +125,7 @@ export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}
       const physicalId = req.PhysicalResourceId ?? `${FAILED_PREFIX}${req.RequestId}`;
       response = failureResponse(req, physicalId, `${req.RequestType} failed: ${message}${where}`);
     }
-    console.log(
+    log(
       JSON.stringify({
         level: response.Status === 'SUCCESS' ? 'INFO' : 'ERROR',
         message: 'custom resource response',

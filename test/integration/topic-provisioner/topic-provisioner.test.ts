@@ -43,7 +43,11 @@ beforeEach(() => {
 
 const handler = createHandler(
   { AWS_REGION: 'eu-west-1' },
-  { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: () => kafka.admin() },
+  {
+    kafkaClient: new KafkaClient({ region: 'eu-west-1' }),
+    adminFor: () => kafka.admin(),
+    log: () => undefined,
+  },
 );
 
 function topicName(): string {

@@ -19,9 +19,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await catcher.close();
 });
+/** The handler's log lines (kept out of the test output; one test reads them). */
+const logged: string[] = [];
+const log = (line: string) => {
+  logged.push(line);
+};
 afterEach(() => {
   kafkaMock.reset();
   catcher.received.length = 0;
+  logged.length = 0;
 });
 
 const request = (overrides: Partial<CfnRequest> = {}): CfnRequest => ({
@@ -106,7 +112,7 @@ describe('custom resource responses', () => {
   it('PUTs a FAILED response with the reason, the request ids and a fallback physical id when a Create is invalid', async () => {
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({}), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({}), adminFor: unreachableAdmin, log },
     );
     await handler(
       request({ ResourceProperties: { ...request().ResourceProperties, Partitions: '0' } }),
@@ -129,6 +135,15 @@ describe('custom resource responses', () => {
       LogicalResourceId: 'TopicOrders',
       NoEcho: false,
     });
+    // One JSON log line per request, at ERROR, with the response sent.
+    expect(logged.map((line) => JSON.parse(line))).toEqual([
+      {
+        level: 'ERROR',
+        message: 'custom resource response',
+        requestType: 'Create',
+        response: body,
+      },
+    ]);
   });
 
   it('reports an unreachable control plane as a failure instead of leaving the stack waiting', async () => {
@@ -137,7 +152,7 @@ describe('custom resource responses', () => {
       .rejects(new Error('connect ETIMEDOUT kafka.eu-west-1.amazonaws.com'));
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin, log },
     );
     await handler(request());
     expect(lastResponse().body).toMatchObject({
@@ -150,7 +165,7 @@ describe('custom resource responses', () => {
     kafkaMock.on(GetBootstrapBrokersCommand).callsFake(() => new Promise(() => {}));
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin, log },
     );
     // 16 s left, 15 s safety margin: gives up after the 1 s floor.
     await handler(request(), { getRemainingTimeInMillis: () => 16_000 });
@@ -163,7 +178,7 @@ describe('custom resource responses', () => {
   it('retains the topic on Delete by default, without calling AWS or Kafka', async () => {
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin, log },
     );
     await handler(request({ RequestType: 'Delete', PhysicalResourceId: 'kafka-topic:orders' }));
     expect(kafkaMock.calls()).toHaveLength(0);
@@ -177,7 +192,7 @@ describe('custom resource responses', () => {
   it('treats the Delete of a Create that never succeeded as done', async () => {
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({ region: 'eu-west-1' }), adminFor: unreachableAdmin, log },
     );
     await handler(
       request({
@@ -213,7 +228,7 @@ describe('custom resource responses', () => {
   it('truncates a long failure reason so the response stays under the 4 KiB limit', async () => {
     const handler = createHandler(
       { AWS_REGION: 'eu-west-1' },
-      { kafkaClient: new KafkaClient({}), adminFor: unreachableAdmin },
+      { kafkaClient: new KafkaClient({}), adminFor: unreachableAdmin, log },
     );
     await handler(
       request({

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Consumer, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import type { MskEvent } from '../../functions/core/msk-event.js';
-import { interpretResponse } from './batch-response.js';
+import { type BatchVerdict, interpretResponse } from './batch-response.js';
 import {
   buildMskEvent,
   type EventSourceIdentity,
@@ -25,7 +25,7 @@ import {
   type TimestampType,
   timestampTypeOfConfig,
 } from './event-builder.js';
-import type { FailureDestination } from './on-failure-destination.js';
+import type { DiscardCondition, FailureDestination } from './on-failure-destination.js';
 import { type CursorSettings, PartitionCursor } from './partition-cursor.js';
 import type { InvokeResult } from './sink-host.js';
 
@@ -69,7 +69,8 @@ export interface MappingOptions {
   readonly settings?: Partial<MappingSettings>;
   readonly invoker: Invoker;
   readonly destination?: FailureDestination;
-  /** notified after every invocation (progress displays, tests) */
+  /** notified after every invocation (progress displays, tests); a batch whose records
+   *  had all expired invokes nothing and is not reported */
   readonly onInvocation?: (info: InvocationInfo) => void;
   readonly log?: (line: string) => void;
 }
@@ -79,10 +80,14 @@ export interface InvocationInfo {
   readonly firstOffset: number;
   readonly lastOffset: number;
   readonly records: number;
+  /** offsets sent to the function (a batch's expired records are not) */
+  readonly offsets: readonly number[];
   readonly result: InvokeResult;
   readonly committed: number | undefined;
   readonly seekTo: number | undefined;
   readonly discarded: number;
+  /** records of the batch handed to the destination as too old */
+  readonly expired: number;
 }
 
 export interface MappingStats {
@@ -90,6 +95,8 @@ export interface MappingStats {
   failedInvocations: number;
   recordsDelivered: number;
   recordsDiscarded: number;
+  /** records older than `maximumRecordAgeSeconds`, handed to the destination */
+  recordsExpired: number;
   destinationWrites: number;
   /** committed offset (next to read) per `topic-partition`, as this mapping committed it */
   readonly committed: Map<string, number>;
@@ -103,6 +110,7 @@ export class EventSourceMapping {
     failedInvocations: 0,
     recordsDelivered: 0,
     recordsDiscarded: 0,
+    recordsExpired: 0,
     destinationWrites: 0,
     committed: new Map(),
   };
@@ -271,15 +279,28 @@ export class EventSourceMapping {
     batch: readonly FetchedRecord[],
     generation: number,
   ): Promise<void> {
-    const event = buildMskEvent(this.identity, batch);
-    const result = await this.options.invoker.invoke(event);
-    if (this.generation !== generation) return; // crashed or reassigned meanwhile
-    this.stats.invocations++;
-    this.stats.recordsDelivered += batch.length;
-    const offsets = batch.map((r) => r.offset);
-    const verdict = result.ok
-      ? interpretResponse({ id: cursor.id, offsets }, result.response)
-      : ({ kind: 'failed', reason: `${result.kind}: ${result.error.message}` } as const);
+    // Too old for the function: recorded in the destination first, then skipped like
+    // applied records (a retry re-reading them does not record them again).
+    const expired = cursor.expire(Date.now());
+    if (expired.length > 0) {
+      this.stats.recordsExpired += expired.length;
+      await this.toDestination(expired, 0, null, generation, 'RecordAgeExceeded');
+      if (this.generation !== generation) return;
+    }
+    const live = cursor.live();
+    const offsets = live.map((r) => r.offset);
+    let result: InvokeResult | null = null;
+    let verdict: BatchVerdict = { kind: 'success' };
+    if (live.length > 0) {
+      const invoked = await this.options.invoker.invoke(buildMskEvent(this.identity, live));
+      result = invoked;
+      if (this.generation !== generation) return; // crashed or reassigned meanwhile
+      this.stats.invocations++;
+      this.stats.recordsDelivered += live.length;
+      verdict = invoked.ok
+        ? interpretResponse({ id: cursor.id, offsets }, invoked.response)
+        : { kind: 'failed', reason: `${invoked.kind}: ${invoked.error.message}` };
+    }
     if (verdict.kind !== 'success') {
       this.stats.failedInvocations++;
       this.options.log?.(
@@ -290,7 +311,13 @@ export class EventSourceMapping {
     const decision = cursor.complete(verdict, Date.now());
 
     if (decision.discarded !== undefined && decision.discarded.length > 0) {
-      await this.toDestination(decision.discarded, decision.attempts ?? 1, result, generation);
+      await this.toDestination(
+        decision.discarded,
+        decision.attempts ?? 1,
+        result,
+        generation,
+        'RetryAttemptsExhausted',
+      );
       if (this.generation !== generation) return;
     }
     if (decision.commit !== undefined) await this.commit(cursor, decision.commit, generation);
@@ -309,15 +336,19 @@ export class EventSourceMapping {
       this.paused.delete(cursor.id);
       this.consumer?.resume([{ topic: cursor.topic, partitions: [cursor.partition] }]);
     }
+    // Not an invocation when every record of the batch had expired.
+    if (result === null) return;
     this.options.onInvocation?.({
       partitionId: cursor.id,
-      firstOffset: offsets[0] ?? -1,
-      lastOffset: offsets[offsets.length - 1] ?? -1,
+      firstOffset: batch[0]?.offset ?? -1,
+      lastOffset: batch[batch.length - 1]?.offset ?? -1,
       records: batch.length,
+      offsets,
       result,
       committed: decision.commit,
       seekTo: decision.seekTo,
       discarded: decision.discarded?.length ?? 0,
+      expired: expired.length,
     });
   }
 
@@ -341,10 +372,11 @@ export class EventSourceMapping {
   private async toDestination(
     records: readonly FetchedRecord[],
     attempts: number,
-    result: InvokeResult,
+    result: InvokeResult | null,
     generation: number,
+    condition: DiscardCondition,
   ): Promise<void> {
-    this.stats.recordsDiscarded += records.length;
+    if (condition === 'RetryAttemptsExhausted') this.stats.recordsDiscarded += records.length;
     const destination = this.options.destination;
     if (destination === undefined) {
       this.options.log?.(
@@ -359,7 +391,8 @@ export class EventSourceMapping {
       event: buildMskEvent(this.identity, records),
       records,
       approximateInvokeCount: attempts,
-      functionError: result.ok ? undefined : 'Unhandled',
+      functionError: result === null || result.ok ? undefined : 'Unhandled',
+      condition,
     };
     // The partition must not move past records that are neither applied nor recorded.
     for (let attempt = 0; this.generation === generation; attempt++) {

@@ -10,6 +10,15 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MskEvent } from '../../functions/core/msk-event.js';
 import type { FetchedRecord } from './event-builder.js';
 
+/**
+ * Why records were given up on. `RetryAttemptsExhausted` is the condition of AWS's
+ * documented examples; for records older than `MaximumRecordAgeInSeconds` the emulator
+ * writes `RecordAgeExceeded` (see docs/pipeline.md: AWS documents that such records go
+ * to the destination, not the condition string they carry).
+ */
+export const DiscardConditions = ['RetryAttemptsExhausted', 'RecordAgeExceeded'] as const;
+export type DiscardCondition = (typeof DiscardConditions)[number];
+
 export interface FailedBatch {
   readonly functionArn: string;
   readonly eventSourceArn: string;
@@ -20,13 +29,15 @@ export interface FailedBatch {
   readonly approximateInvokeCount: number;
   /** the last attempt's failure: a function error, or a partial batch response */
   readonly functionError: string | undefined;
+  /** @default 'RetryAttemptsExhausted' */
+  readonly condition?: DiscardCondition;
 }
 
 export interface InvocationRecord {
   readonly requestContext: {
     readonly requestId: string;
     readonly functionArn: string;
-    readonly condition: 'RetryAttemptsExhausted';
+    readonly condition: DiscardCondition;
     readonly approximateInvokeCount: number;
   };
   readonly responseContext: {
@@ -82,7 +93,7 @@ export function buildInvocationRecord(
     requestContext: {
       requestId,
       functionArn: batch.functionArn,
-      condition: 'RetryAttemptsExhausted',
+      condition: batch.condition ?? 'RetryAttemptsExhausted',
       approximateInvokeCount: batch.approximateInvokeCount,
     },
     responseContext: {

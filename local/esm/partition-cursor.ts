@@ -6,11 +6,24 @@
  * applied, retry with backoff, and after `maxRetryAttempts` hand the records that were
  * not applied to the on-failure destination and move on.
  *
+ * Two stream settings of Lambda's Kafka mappings are kept here too (docs/pipeline.md says
+ * what AWS documents and what it leaves open):
+ * - `bisectBatchOnFunctionError`: a whole-batch failure (a function error, a timeout, a
+ *   crash, a malformed answer; not a partial batch response) of more than one record splits
+ *   the records not applied into two halves, retried one after the other, in offset order.
+ *   A split is not a retry (Lambda: "splitting batches doesn't consume the retry quota");
+ *   only a batch of one record that keeps failing uses up `maxRetryAttempts`.
+ * - `maximumRecordAgeSeconds`: records older than that are never sent to the function; the
+ *   mapping hands them to the on-failure destination (`RecordAgeExceeded`) and commits past
+ *   them like applied records. The age is checked at every attempt, so a failing batch is
+ *   retried until its records expire.
+ *
  * Kafka's committed offset is the *next* offset to read, so a commit is always
  * "last applied + 1".
  */
 import type { BatchVerdict } from './batch-response.js';
 import type { FetchedRecord } from './event-builder.js';
+import { isExpired, validateMaximumRecordAge } from './record-age.js';
 
 export interface CursorSettings {
   /** records per invocation at most (Lambda `BatchSize`) */
@@ -24,6 +37,20 @@ export interface CursorSettings {
   /** first retry delay, doubled per attempt up to `maxRetryDelayMs` */
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
+  /** split a batch that failed as a whole in two and retry the halves (Lambda
+   *  `BisectBatchOnFunctionError`)
+   *  @default false */
+  readonly bisectBatchOnFunctionError?: boolean;
+  /** records older than this (by their Kafka timestamp) go to the on-failure destination
+   *  instead of the function (Lambda `MaximumRecordAgeInSeconds`)
+   *  @default -1 (infinite) */
+  readonly maximumRecordAgeSeconds?: number;
+}
+
+/** An inclusive offset range left by a bisection, sent as one batch of its own. */
+interface Segment {
+  from: number;
+  readonly to: number;
 }
 
 /** What the fetch loop must do after a verdict. */
@@ -51,6 +78,12 @@ export class PartitionCursor {
   /** consecutive failed invocations starting at the same head offset */
   private failures = 0;
   private notBefore = 0;
+  /** halves of bisected batches still to send, in offset order */
+  private segments: Segment[] = [];
+  private inFlightIsSegment = false;
+  /** offsets of expired records already handed to the destination (not sent again when
+   *  a retry re-reads them); pruned as commits pass them */
+  private recorded = new Set<number>();
 
   constructor(
     topic: string,
@@ -62,6 +95,7 @@ export class PartitionCursor {
     if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${settings.batchSize}`);
     }
+    validateMaximumRecordAge(settings.maximumRecordAgeSeconds);
     this.topic = topic;
     this.partition = partition;
     this.fetchPosition = startAt;
@@ -97,10 +131,14 @@ export class PartitionCursor {
     if (this.inFlight !== null || this.buffer.length === 0 || this.firstBufferedAt === null) {
       return null;
     }
-    const windowEnd =
-      this.buffer.length >= this.settings.batchSize
-        ? 0
-        : this.firstBufferedAt + this.settings.batchingWindowMs;
+    this.dropPassedSegments();
+    const segment = this.segments[0];
+    const last = this.buffer[this.buffer.length - 1];
+    // A bisected half is due as soon as all of it is buffered: it is a retry, not new data.
+    const full =
+      this.buffer.length >= this.settings.batchSize ||
+      (segment !== undefined && last !== undefined && last.offset >= segment.to);
+    const windowEnd = full ? 0 : this.firstBufferedAt + this.settings.batchingWindowMs;
     return Math.max(windowEnd, this.notBefore);
   }
 
@@ -108,14 +146,42 @@ export class PartitionCursor {
   take(now: number): readonly FetchedRecord[] | null {
     const due = this.dueAt();
     if (due === null || due > now) return null;
-    const batch = this.buffer.slice(0, this.settings.batchSize);
+    const segment = this.segments[0];
+    let size = Math.min(this.settings.batchSize, this.buffer.length);
+    if (segment !== undefined) {
+      const beyond = this.buffer.findIndex((r) => r.offset > segment.to);
+      if (beyond !== -1) size = Math.min(size, beyond);
+    }
+    const batch = this.buffer.slice(0, size);
     this.buffer = this.buffer.slice(batch.length);
     this.firstBufferedAt = this.buffer.length > 0 ? now : null;
     this.inFlight = batch;
+    this.inFlightIsSegment = segment !== undefined;
     return batch;
   }
 
-  /** Applies the verdict on the in-flight batch. */
+  /**
+   * Records of the batch in flight that are too old at `now` and not handed to the
+   * destination yet; from now on they count as handled (the caller must write them to the
+   * destination before anything is committed past them).
+   */
+  expire(now: number): readonly FetchedRecord[] {
+    const batch = this.inFlight;
+    if (batch === null) return [];
+    const expired = batch.filter(
+      (r) =>
+        !this.recorded.has(r.offset) && isExpired(r, now, this.settings.maximumRecordAgeSeconds),
+    );
+    for (const r of expired) this.recorded.add(r.offset);
+    return expired;
+  }
+
+  /** The records of the batch in flight to send to the function (not expired). */
+  live(): readonly FetchedRecord[] {
+    return (this.inFlight ?? []).filter((r) => !this.recorded.has(r.offset));
+  }
+
+  /** Applies the verdict on the in-flight batch (on its live records). */
   complete(verdict: BatchVerdict, now: number): CursorDecision {
     const batch = this.inFlight;
     if (batch === null) throw new Error(`${this.id}: complete() without a batch in flight`);
@@ -123,13 +189,38 @@ export class PartitionCursor {
     const first = batch[0];
     const last = batch[batch.length - 1];
     if (first === undefined || last === undefined) throw new Error(`${this.id}: empty batch`);
+    const live = batch.filter((r) => !this.recorded.has(r.offset));
+    const wasSegment = this.inFlightIsSegment;
+    this.inFlightIsSegment = false;
 
-    if (verdict.kind === 'success') {
+    if (verdict.kind === 'success' || live[0] === undefined) {
       this.failures = 0;
-      return { commit: last.offset + 1 };
+      if (wasSegment) this.segments.shift();
+      return this.committing({ commit: last.offset + 1 });
     }
-    const resumeAt = verdict.kind === 'partial' ? verdict.resumeAt : first.offset;
+    const resumeAt = verdict.kind === 'partial' ? verdict.resumeAt : live[0].offset;
     const progressed = resumeAt > first.offset;
+    const pending = live.filter((r) => r.offset >= resumeAt);
+    const segment = wasSegment ? this.segments[0] : undefined;
+    if (segment !== undefined) segment.from = resumeAt;
+
+    if (
+      verdict.kind === 'failed' &&
+      this.settings.bisectBatchOnFunctionError === true &&
+      pending.length > 1
+    ) {
+      // Split, not a retry: the retry quota is untouched (only reset by progress).
+      if (progressed) this.failures = 0;
+      const middle = Math.ceil(pending.length / 2);
+      const halves: Segment[] = [
+        { from: resumeAt, to: pending[middle - 1]?.offset ?? resumeAt },
+        { from: pending[middle]?.offset ?? resumeAt, to: last.offset },
+      ];
+      if (wasSegment) this.segments.shift();
+      this.segments.unshift(...halves);
+      return this.resumeAt(resumeAt, progressed, now, this.settings.retryDelayMs);
+    }
+
     this.failures = progressed ? 1 : this.failures + 1;
     const { maxRetryAttempts } = this.settings;
     if (maxRetryAttempts >= 0 && this.failures > maxRetryAttempts) {
@@ -137,23 +228,55 @@ export class PartitionCursor {
       // the partition moves on past the batch (what is buffered after it stays valid).
       const attempts = this.failures;
       this.failures = 0;
-      return {
-        commit: last.offset + 1,
-        discarded: batch.filter((r) => r.offset >= resumeAt),
-        attempts,
-      };
+      if (wasSegment) this.segments.shift();
+      return this.committing({ commit: last.offset + 1, discarded: pending, attempts });
     }
-    // Resume at the first record not applied: forget what was read after it and re-read
-    // the partition from there, as Lambda does.
-    this.buffer = [];
-    this.firstBufferedAt = null;
-    this.fetchPosition = resumeAt;
     const retryDelayMs = Math.min(
       this.settings.maxRetryDelayMs,
       this.settings.retryDelayMs * 2 ** Math.max(0, this.failures - 1),
     );
+    return this.resumeAt(resumeAt, progressed, now, retryDelayMs);
+  }
+
+  /**
+   * Resume at the first record not applied: forget what was read after it and re-read
+   * the partition from there, as Lambda does.
+   */
+  private resumeAt(
+    offset: number,
+    progressed: boolean,
+    now: number,
+    retryDelayMs: number,
+  ): CursorDecision {
+    this.buffer = [];
+    this.firstBufferedAt = null;
+    this.fetchPosition = offset;
     this.notBefore = now + retryDelayMs;
-    return { ...(progressed ? { commit: resumeAt } : {}), seekTo: resumeAt, retryDelayMs };
+    return this.committing({
+      ...(progressed ? { commit: offset } : {}),
+      seekTo: offset,
+      retryDelayMs,
+    });
+  }
+
+  /** Forgets the expired offsets a commit passes. */
+  private committing(decision: CursorDecision): CursorDecision {
+    const { commit } = decision;
+    if (commit !== undefined)
+      for (const o of this.recorded) if (o < commit) this.recorded.delete(o);
+    return decision;
+  }
+
+  /** Bisected halves the buffer has moved past (records gone, or re-read from later). */
+  private dropPassedSegments(): void {
+    const head = this.buffer[0];
+    while (
+      head !== undefined &&
+      this.segments[0] !== undefined &&
+      this.segments[0].to < head.offset
+    ) {
+      this.segments.shift();
+    }
   }
 
   /** Forgets everything in memory and reads again from `offset` (a restart, a rebalance). */
@@ -163,6 +286,9 @@ export class PartitionCursor {
     this.inFlight = null;
     this.failures = 0;
     this.notBefore = 0;
+    this.segments = [];
+    this.inFlightIsSegment = false;
+    this.recorded.clear();
     this.fetchPosition = offset;
   }
 }

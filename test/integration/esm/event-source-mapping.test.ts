@@ -8,7 +8,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MskEvent } from '../../../functions/core/msk-event.js';
 import { s3Client } from '../../../functions/runtime/aws-clients.js';
-import { EventSourceMapping } from '../../../local/esm/event-source-mapping.js';
+import {
+  EventSourceMapping,
+  type InvocationInfo,
+  type MappingSettings,
+} from '../../../local/esm/event-source-mapping.js';
 import { S3FailureDestination } from '../../../local/esm/on-failure-destination.js';
 import { SinkHost } from '../../../local/esm/sink-host.js';
 import { createPublisher, type Publisher } from '../../../local/publisher/publisher.js';
@@ -79,8 +83,9 @@ async function until(
   }
 }
 
-function mappingFor(topic: string, name: string, settings: Record<string, number> = {}) {
+function mappingFor(topic: string, name: string, settings: Partial<MappingSettings> = {}) {
   const log = path.join(dir, `${name}.jsonl`);
+  const invocations: InvocationInfo[] = [];
   const host = new SinkHost({
     name,
     handlerModule,
@@ -100,8 +105,70 @@ function mappingFor(topic: string, name: string, settings: Record<string, number
       maxRetryDelayMs: 100,
       ...settings,
     },
+    onInvocation: (info) => invocations.push(info),
   });
-  return { host, mapping, log };
+  return { host, mapping, log, invocations };
+}
+
+/** Offsets the function applied: those of invocations whose whole batch succeeded. */
+const appliedOffsets = (invocations: readonly InvocationInfo[]): Set<number> =>
+  new Set(
+    invocations
+      .filter((i) => i.result.ok && i.seekTo === undefined && i.discarded === 0)
+      .flatMap((i) => i.offsets),
+  );
+
+interface StoredInvocationRecord {
+  requestContext: { condition: string; approximateInvokeCount: number };
+  responseContext: { functionError?: string };
+  KafkaBatchInfo: { batchSize: number };
+  payload: string;
+}
+
+/** Every invocation record a mapping wrote to the destination bucket. */
+async function destinationRecords(mappingId: string): Promise<StoredInvocationRecord[]> {
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: `aws/lambda/${mappingId}/` }),
+  );
+  const records: StoredInvocationRecord[] = [];
+  for (const { Key } of listed.Contents ?? []) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    records.push(JSON.parse((await object.Body?.transformToString()) ?? '{}'));
+  }
+  return records;
+}
+
+/** Offsets and values of the records an invocation record's payload holds. */
+const payloadRecords = (record: StoredInvocationRecord) =>
+  Object.values((JSON.parse(record.payload) as MskEvent).records)
+    .flat()
+    .map((r) => ({ offset: r.offset, value: Buffer.from(r.value ?? '', 'base64').toString() }));
+
+/** Publishes eight records in one request; offset 5 crashes the function's environment. */
+async function batchWithOneCrash(name: string): Promise<string> {
+  const topic = await topicWith(name, 1);
+  await publisher.publishRaw(
+    topic,
+    Array.from({ length: 8 }, (_, i) => ({ key: 'k', value: i === 5 ? 'exit' : `ok${i}` })),
+  );
+  return topic;
+}
+
+async function runUntilCommitted(
+  m: { mapping: EventSourceMapping; host: SinkHost },
+  topic: string,
+  end: number,
+) {
+  await m.mapping.start();
+  try {
+    await until(
+      async () => (await committed(m.mapping.groupId, topic))[0] === end,
+      `offset ${end} committed`,
+    );
+  } finally {
+    await m.mapping.stop();
+    await m.host.close();
+  }
 }
 
 describe('the event source mapping emulator', () => {
@@ -258,5 +325,90 @@ describe('the event source mapping emulator', () => {
     );
     // Everything from the committed offset on was delivered at least once, nothing skipped.
     for (let o = before; o < 10; o++) expect(offsets).toContain(o);
+  });
+
+  it('with bisectBatchOnFunctionError, applies every record of a crashing batch but the bad one, which alone ends in the destination', async () => {
+    const topic = await batchWithOneCrash('bisect-on');
+    const m = mappingFor(topic, 'bisect-on', {
+      batchSize: 8,
+      batchingWindowMs: 300,
+      maxRetryAttempts: 2,
+      bisectBatchOnFunctionError: true,
+    });
+    await runUntilCommitted(m, topic, 8);
+
+    expect([...appliedOffsets(m.invocations)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    const [record, ...others] = await destinationRecords('mapping-bisect-on');
+    expect(others).toHaveLength(0);
+    expect(record?.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 3, // 1 attempt + 2 retries of the record alone; splits are free
+    });
+    expect(record && payloadRecords(record)).toEqual([{ offset: 5, value: 'exit' }]);
+    // The record alone was retried; the halves before it were not retries.
+    const alone = m.invocations.filter((i) => i.offsets.length === 1 && i.offsets[0] === 5);
+    expect(alone).toHaveLength(3);
+    expect(alone.every((i) => !i.result.ok && i.result.kind === 'crash')).toBe(true);
+  });
+
+  it('without bisectBatchOnFunctionError, sends the whole crashing batch to the destination', async () => {
+    const topic = await batchWithOneCrash('bisect-off');
+    const m = mappingFor(topic, 'bisect-off', {
+      batchSize: 8,
+      batchingWindowMs: 300,
+      maxRetryAttempts: 2,
+    });
+    await runUntilCommitted(m, topic, 8);
+
+    const [record, ...others] = await destinationRecords('mapping-bisect-off');
+    expect(others).toHaveLength(0);
+    const discarded = record ? payloadRecords(record).map((r) => r.offset) : [];
+    expect(discarded).toContain(5);
+    expect(discarded.length).toBeGreaterThan(1); // its batch-mates went down with it
+    const applied = appliedOffsets(m.invocations);
+    expect(discarded.filter((o) => applied.has(o))).toEqual([]);
+    expect(applied.size + discarded.length).toBe(8);
+  });
+
+  it('with maximumRecordAgeSeconds, sends older records to the destination as RecordAgeExceeded and applies the younger ones', async () => {
+    const topic = await topicWith('age', 1);
+    const producer = kafka.producer();
+    await producer.connect();
+    const now = Date.now();
+    const twoHoursAgo = now - 2 * 3_600_000;
+    try {
+      await producer.send({
+        topic,
+        messages: [twoHoursAgo, now, twoHoursAgo, now, now].map((ts, i) => ({
+          key: 'k',
+          value: `v${i}`,
+          timestamp: String(ts),
+        })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const m = mappingFor(topic, 'age', { maximumRecordAgeSeconds: 3_600 });
+    await runUntilCommitted(m, topic, 5);
+
+    const delivered = deliveries(m.log).flatMap((e) =>
+      Object.values(e.records)
+        .flat()
+        .map((r) => r.offset),
+    );
+    expect([...new Set(delivered)].sort()).toEqual([1, 3, 4]);
+    expect([...appliedOffsets(m.invocations)].sort()).toEqual([1, 3, 4]);
+    const records = await destinationRecords('mapping-age');
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) {
+      expect(r.requestContext.condition).toBe('RecordAgeExceeded');
+      expect(r.responseContext.functionError).toBeUndefined();
+    }
+    const expired = records.flatMap(payloadRecords).sort((a, b) => a.offset - b.offset);
+    expect(expired).toEqual([
+      { offset: 0, value: 'v0' },
+      { offset: 2, value: 'v2' },
+    ]);
+    expect(m.mapping.stats.recordsExpired).toBe(2);
   });
 });

@@ -66,7 +66,10 @@ function drive(
       invocations.push(live);
       verdict = fn(live);
       if (verdict.kind === 'success') applied.push(...live);
-      if (verdict.kind === 'partial') applied.push(...live.filter((o) => o < verdict.resumeAt));
+      if (verdict.kind === 'partial') {
+        const { resumeAt } = verdict;
+        applied.push(...live.filter((o) => o < resumeAt));
+      }
     }
     const decision = cursor.complete(verdict, now);
     if (decision.discarded !== undefined) {

@@ -161,7 +161,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       // Every sink runs its partitions concurrently, as Lambda does. (Stock moto's
       // TransactWriteItems was not isolated from concurrent requests; the project's moto
       // launcher, local/stack/services/moto-server.py, runs DynamoDB requests one at a time.)
-      settings,
+      // Bisect on, as the deployed mappings (infra/constructs/stream-settings.ts); record age
+      // stays infinite there by default, so here too.
+      settings: { ...settings, bisectBatchOnFunctionError: true },
       onInvocation: (info) => {
         const s = invocationStats.get(sink);
         if (s === undefined) return;

@@ -11,7 +11,10 @@
  *
  * Offsets are committed explicitly (auto-commit off), and only for records the function
  * applied: after a partial batch response the commit stops at the first failed record and
- * the partition is re-read from there with `seek`.
+ * the partition is re-read from there with `seek`. Records too old for
+ * `maximumRecordAgeSeconds` are written to the on-failure destination before the function
+ * sees the batch and are committed past like applied ones; `bisectBatchOnFunctionError`
+ * is the cursor's business (partition-cursor.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { type Consumer, Kafka, type KafkaConfig, logLevel } from 'kafkajs';

@@ -195,7 +195,7 @@ export class PartitionCursor {
 
     if (verdict.kind === 'success' || live[0] === undefined) {
       this.failures = 0;
-      if (wasSegment) this.segments.shift();
+      if (wasSegment) this.segmentDoneThrough(last.offset);
       return this.committing({ commit: last.offset + 1 });
     }
     const resumeAt = verdict.kind === 'partial' ? verdict.resumeAt : live[0].offset;
@@ -216,7 +216,7 @@ export class PartitionCursor {
         { from: resumeAt, to: pending[middle - 1]?.offset ?? resumeAt },
         { from: pending[middle]?.offset ?? resumeAt, to: last.offset },
       ];
-      if (wasSegment) this.segments.shift();
+      if (wasSegment) this.segmentDoneThrough(last.offset);
       this.segments.unshift(...halves);
       return this.resumeAt(resumeAt, progressed, now, this.settings.retryDelayMs);
     }
@@ -228,7 +228,7 @@ export class PartitionCursor {
       // the partition moves on past the batch (what is buffered after it stays valid).
       const attempts = this.failures;
       this.failures = 0;
-      if (wasSegment) this.segments.shift();
+      if (wasSegment) this.segmentDoneThrough(last.offset);
       return this.committing({ commit: last.offset + 1, discarded: pending, attempts });
     }
     const retryDelayMs = Math.min(
@@ -265,6 +265,15 @@ export class PartitionCursor {
     if (commit !== undefined)
       for (const o of this.recorded) if (o < commit) this.recorded.delete(o);
     return decision;
+  }
+
+  /** The batch in flight covered its segment up to `offset` (all of it, unless only part
+   *  of the segment was buffered when it became due). */
+  private segmentDoneThrough(offset: number): void {
+    const segment = this.segments[0];
+    if (segment === undefined) return;
+    if (offset >= segment.to) this.segments.shift();
+    else segment.from = offset + 1;
   }
 
   /** Bisected halves the buffer has moved past (records gone, or re-read from later). */

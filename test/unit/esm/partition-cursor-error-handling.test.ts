@@ -139,6 +139,26 @@ describe('bisectBatchOnFunctionError', () => {
   });
 });
 
+describe('bisected halves', () => {
+  it('keep their bounds when a half was only partly re-read when it became due', () => {
+    const cursor = new PartitionCursor('orders', 3, {
+      ...settings,
+      bisectBatchOnFunctionError: true,
+    });
+    const all = log(8);
+    cursor.accept(all, T0);
+    cursor.take(T0);
+    expect(cursor.complete({ kind: 'failed', reason: 'crash' }, T0)).toMatchObject({ seekTo: 0 });
+    cursor.accept(all.slice(0, 2), T0 + 1_000); // the re-read brought only 0..1 so far
+    expect(cursor.take(T0 + 2_000)?.map((r) => r.offset)).toEqual([0, 1]);
+    expect(cursor.complete({ kind: 'success' }, T0 + 2_000)).toEqual({ commit: 2 });
+    cursor.accept(all, T0 + 3_000);
+    expect(cursor.take(T0 + 3_000)?.map((r) => r.offset)).toEqual([2, 3]); // rest of the half
+    cursor.complete({ kind: 'success' }, T0 + 3_000);
+    expect(cursor.take(T0 + 3_000)?.map((r) => r.offset)).toEqual([4, 5, 6, 7]);
+  });
+});
+
 describe('maximumRecordAgeSeconds', () => {
   it('never sends records older than the limit, records them once, and commits past them', () => {
     const old = new Set([1, 3]);

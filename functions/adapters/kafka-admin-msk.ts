@@ -1,6 +1,6 @@
 import { GetBootstrapBrokersCommand, type KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 /** Bootstrap brokers of the cluster's SASL/IAM listener (provisioned and Serverless alike). */
 export async function iamBootstrapBrokers(
@@ -18,13 +18,12 @@ export async function iamBootstrapBrokers(
 }
 
 /**
- * A kafkajs client authenticating to MSK with IAM: SASL OAUTHBEARER carrying a token the
- * AWS MSK IAM signer makes from the function's own credentials (no secret to store).
+ * kafkajs settings that authenticate to MSK with IAM: TLS, and SASL OAUTHBEARER carrying a
+ * token the AWS MSK IAM signer makes from the caller's own credentials (the default
+ * provider chain: a Lambda role, a profile, SSO...; no secret to store).
  */
-export function mskIamKafka(brokers: readonly string[], region: string, clientId: string): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: [...brokers],
+export function mskIamKafkaConfig(region: string): Omit<KafkaConfig, 'brokers'> {
+  return {
     ssl: true,
     sasl: {
       mechanism: 'oauthbearer',
@@ -36,6 +35,15 @@ export function mskIamKafka(brokers: readonly string[], region: string, clientId
     connectionTimeout: 10_000,
     requestTimeout: 30_000,
     retry: { retries: 5 },
+  };
+}
+
+/** A kafkajs client authenticating to MSK with IAM ({@link mskIamKafkaConfig}). */
+export function mskIamKafka(brokers: readonly string[], region: string, clientId: string): Kafka {
+  return new Kafka({
+    ...mskIamKafkaConfig(region),
+    clientId,
+    brokers: [...brokers],
     logLevel: logLevel.WARN,
   });
 }

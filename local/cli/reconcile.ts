@@ -8,10 +8,16 @@
  *   npm run reconcile -- --env-file .local/runs/<run>.env
  *   VIEW_TABLE=… OPENSEARCH_ENDPOINT=… INDEX_PREFIX=… ARCHIVE_BUCKET=… KAFKA_BROKERS=… \
  *     npm run reconcile -- --topics customers,orders [--stores dynamodb,opensearch] [--source archive]
+ *   # a deployed pipeline on Amazon MSK with IAM auth (your AWS credentials, AWS_REGION):
+ *   … npm run reconcile -- --topics customers --kafka-auth msk-iam --cluster-arn arn:aws:kafka:…
  */
 import { parseArgs } from 'node:util';
+import { kafkaAccess } from '../reconcile/kafka-access.js';
 import { formatReport, reconcile, type StoreName, StoreNames } from '../reconcile/reconcile.js';
 import { readEnvFile } from '../stack/env-file.js';
+
+const optional = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -19,6 +25,8 @@ async function main(): Promise<number> {
       'env-file': { type: 'string' },
       topics: { type: 'string' },
       brokers: { type: 'string' },
+      'kafka-auth': { type: 'string' },
+      'cluster-arn': { type: 'string' },
       stores: { type: 'string' },
       source: { type: 'string' },
       'max-listed': { type: 'string' },
@@ -34,16 +42,23 @@ async function main(): Promise<number> {
   const source = values.source ?? 'kafka';
   if (source !== 'kafka' && source !== 'archive')
     throw new Error('--source must be kafka or archive');
-  if (source === 'kafka' && brokers.length === 0)
-    throw new Error('no brokers: pass --brokers or set KAFKA_BROKERS');
   const stores = values.stores?.split(',').map((s) => {
     if (!(StoreNames as readonly string[]).includes(s))
       throw new Error(`unknown store ${s} (${StoreNames.join(', ')})`);
     return s as StoreName;
   });
+  const access =
+    source === 'kafka'
+      ? await kafkaAccess({
+          ...optional('auth', values['kafka-auth'] ?? env.KAFKA_AUTH),
+          brokers,
+          ...optional('clusterArn', values['cluster-arn'] ?? env.MSK_CLUSTER_ARN),
+          ...optional('region', env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
+        })
+      : { brokers };
   const report = await reconcile({
     env,
-    brokers,
+    ...access,
     topics,
     source,
     ...(stores === undefined ? {} : { stores }),

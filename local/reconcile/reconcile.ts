@@ -9,6 +9,8 @@
  * console.log(formatReport(report));
  * process.exitCode = report.converged ? 0 : 1;
  */
+
+import type { KafkaConfig } from 'kafkajs';
 import { parseAggregateSpecs } from '../../functions/core/aggregates.js';
 import { toMskEventRecord } from '../../functions/core/archive/line.js';
 import { optionalEnv, PIPELINE_ENV, parsePipelineConfig } from '../../functions/core/config.js';
@@ -33,6 +35,8 @@ export interface ReconcileOptions {
   /** the sinks' environment (DESIGN §3.2): which tables, indexes, buckets to read */
   readonly env: NodeJS.ProcessEnv;
   readonly brokers: readonly string[];
+  /** kafkajs settings besides the brokers (e.g. `mskIamKafkaConfig(region)` for MSK with IAM) */
+  readonly kafka?: Omit<KafkaConfig, 'brokers'>;
   readonly topics: readonly string[];
   /** default: every store whose variables are set in `env` */
   readonly stores?: readonly StoreName[];
@@ -87,7 +91,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const mskRecords: MskEventRecord[] = [];
   let archived: Awaited<ReturnType<typeof readArchive>> | undefined;
   if (source === 'kafka') {
-    const log = await readLog({ brokers: options.brokers, topics: options.topics });
+    const log = await readLog({
+      brokers: options.brokers,
+      topics: options.topics,
+      ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
+    });
     for (const [id, records] of log.partitions) {
       partitions.set(
         id,

@@ -46,6 +46,9 @@ export interface MappingSettings extends CursorSettings {
   readonly maxConcurrentInvocations: number;
 }
 
+/** The retry cap Lambda applies to infinite retries (-1) when an on-failure destination is set. */
+export const RETRIES_WITH_DESTINATION = 10;
+
 export const DEFAULT_MAPPING_SETTINGS: MappingSettings = Object.freeze({
   batchSize: 100,
   batchingWindowMs: 500,
@@ -133,7 +136,14 @@ export class EventSourceMapping {
   constructor(private readonly options: MappingOptions) {
     this.uuid = options.uuid ?? randomUUID();
     this.groupId = options.groupId ?? `staysync-${options.functionName}`;
-    this.settings = { ...DEFAULT_MAPPING_SETTINGS, ...options.settings };
+    const settings = { ...DEFAULT_MAPPING_SETTINGS, ...options.settings };
+    // "When you configure both infinite retries and an on-failure destination, Lambda
+    // automatically applies a maximum of 10 retry attempts" (Lambda developer guide,
+    // kafka-retry-configurations / kafka-on-failure-destination).
+    this.settings =
+      settings.maxRetryAttempts === -1 && options.destination !== undefined
+        ? { ...settings, maxRetryAttempts: RETRIES_WITH_DESTINATION }
+        : settings;
     this.identity = {
       eventSource: options.identity?.eventSource ?? 'aws:kafka',
       eventSourceArn:

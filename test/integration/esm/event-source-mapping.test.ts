@@ -351,6 +351,25 @@ describe('the event source mapping emulator', () => {
     expect(alone.every((i) => !i.result.ok && i.result.kind === 'crash')).toBe(true);
   });
 
+  it('caps infinite retries at 10 when an on-failure destination is set, as Lambda does', async () => {
+    const topic = await topicWith('retry-cap', 1);
+    await publisher.publishRaw(topic, [
+      { key: 'k', value: 'throw' },
+      { key: 'k', value: 'ok1' },
+    ]);
+    const m = mappingFor(topic, 'retry-cap', { batchSize: 1, maxRetryAttempts: -1 });
+    await runUntilCommitted(m, topic, 2);
+
+    const [record, ...others] = await destinationRecords('mapping-retry-cap');
+    expect(others).toHaveLength(0);
+    expect(record?.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 11, // the first attempt + 10 retries
+    });
+    expect(record && payloadRecords(record)).toEqual([{ offset: 0, value: 'throw' }]);
+    expect([...appliedOffsets(m.invocations)]).toEqual([1]);
+  });
+
   it('without bisectBatchOnFunctionError, sends the whole crashing batch to the destination', async () => {
     const topic = await batchWithOneCrash('bisect-off');
     const m = mappingFor(topic, 'bisect-off', {

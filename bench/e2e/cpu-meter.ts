@@ -5,13 +5,11 @@
  * /proc/<pid>/stat. It tells where the time goes when two cores are shared by all of them.
  * Linux only; elsewhere the servers read as absent.
  */
-import { readFileSync } from 'node:fs';
 import { readPid } from '../../local/stack/pid-records.js';
 import { stackPaths } from '../../local/stack/support/paths.js';
+import { cpuSecondsOf } from '../../local/stack/support/processes.js';
 
 const SERVICES = ['kafka', 'opensearch', 'moto'] as const;
-/** USER_HZ: /proc reports CPU time in clock ticks of 1/100 s on Linux */
-const TICKS_PER_SECOND = 100;
 
 export type CpuParty = 'node' | (typeof SERVICES)[number];
 export type CpuSeconds = Readonly<Partial<Record<CpuParty, number>>>;
@@ -33,17 +31,6 @@ function servicePids(): Map<CpuParty, number> {
   return pids;
 }
 
-function ticksOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the command name (which may hold spaces), 1-based: utime 14, stime 15
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface CpuMeter {
   /** CPU seconds used by each party since the meter started */
   read(): CpuSeconds;
@@ -52,16 +39,15 @@ export interface CpuMeter {
 export function startCpuMeter(): CpuMeter {
   const pids = servicePids();
   const node0 = process.cpuUsage();
-  const start = new Map([...pids].map(([party, pid]) => [party, ticksOf(pid)]));
+  const start = new Map([...pids].map(([party, pid]) => [party, cpuSecondsOf(pid)]));
   return {
     read() {
       const node = process.cpuUsage(node0);
       const out: Partial<Record<CpuParty, number>> = { node: (node.user + node.system) / 1e6 };
       for (const [party, pid] of pids) {
         const before = start.get(party);
-        const now = ticksOf(pid);
-        if (before !== undefined && now !== undefined)
-          out[party] = (now - before) / TICKS_PER_SECOND;
+        const now = cpuSecondsOf(pid);
+        if (before !== undefined && now !== undefined) out[party] = now - before;
       }
       return out;
     },

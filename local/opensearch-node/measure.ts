@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { opensearchService } from '../stack/services/opensearch.js';
 import { ensureDirs, logFileOf, stackPaths } from '../stack/support/paths.js';
-import { isAlive, sleep } from '../stack/support/processes.js';
+import { cpuSecondsOf, isAlive, sleep } from '../stack/support/processes.js';
 
 if (process.env.STAYSYNC_LOCAL_DIR === undefined) {
   throw new Error(
@@ -25,14 +25,6 @@ if (process.env.STAYSYNC_LOCAL_DIR === undefined) {
 const rssMiB = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-};
-
-/** CPU time the process has used (user + system), in seconds: comparable across machine loads. */
-const cpuSeconds = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)), in clock ticks of 1/100 s.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
 const paths = stackPaths();
@@ -51,7 +43,7 @@ while (!(await opensearchService.ready())) {
   await sleep(100);
 }
 console.log(`start → ready (pid ${pid}): ${seconds(startAt)}`);
-console.log(`CPU used by the node until ready: ${cpuSeconds(pid).toFixed(1)} s`);
+console.log(`CPU used by the node until ready: ${(cpuSecondsOf(pid) ?? Number.NaN).toFixed(1)} s`);
 console.log(`RSS right after ready: ${rssMiB(pid)} MiB`);
 console.log(opensearchService.env());
 

@@ -76,6 +76,23 @@ function isZombie(pid: number): boolean {
 }
 
 /**
+ * CPU time a process has used so far (user + system), in seconds, from /proc/<pid>/stat;
+ * undefined when the process is gone or /proc is not available. Comparable across
+ * machine loads, unlike wall time.
+ */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command name (which may hold spaces), 1-based: utime 14, stime 15,
+    // in clock ticks (USER_HZ, 100 per second on Linux)
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The command line of a running process, or undefined where /proc is not available.
  * Used to make sure a recorded pid still belongs to the process the stack started
  * (pids are reused), before anything signals it.

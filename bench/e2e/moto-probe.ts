@@ -17,6 +17,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { mapBounded } from '../../functions/core/engine/pool.js';
 import { loadStackEnv } from '../../test/support/stack-env.js';
 import { median, round } from '../lib/stats.js';
 import { batches, envelope, prng } from '../lib/workload.js';
@@ -28,14 +29,6 @@ const ddb = new DynamoDBClient({
   region: 'us-east-1',
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 });
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
 
 async function main() {
   const table = `probe-${randomUUID().slice(0, 8)}`;
@@ -63,7 +56,7 @@ async function main() {
     const put = (concurrency: number, conditional: boolean) => async () => {
       const items = docs();
       const began = performance.now();
-      await pool(items, concurrency, async (d) => {
+      await mapBounded(items, concurrency, async (d) => {
         await ddb.send(
           new PutItemCommand({
             TableName: table,
@@ -83,7 +76,7 @@ async function main() {
     const batch = (concurrency: number) => async () => {
       const items = docs();
       const began = performance.now();
-      await pool(batches(items, 25), concurrency, async (chunk) => {
+      await mapBounded(batches(items, 25), concurrency, async (chunk) => {
         await ddb.send(
           new BatchWriteItemCommand({
             RequestItems: {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { mapBounded } from '../../functions/core/engine/pool.js';
 import { batches, type Envelope } from '../lib/workload.js';
 
 export interface RawIngestTargets {
@@ -28,19 +29,8 @@ export interface RawIngestResult {
   readonly seconds: { dynamodb: number; opensearch: number; s3: number; all: number };
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
 async function dynamo(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
-  await pool(batches(docs, 25), concurrency, async (chunk) => {
+  await mapBounded(batches(docs, 25), concurrency, async (chunk) => {
     let requests: Record<string, unknown>[] | undefined = chunk.map((d) => ({
       PutRequest: {
         Item: marshall({ pk: `${d.entity}#${d.key}`, _v: d.version, data: d.data }),
@@ -57,7 +47,7 @@ async function dynamo(t: RawIngestTargets, docs: readonly Envelope[], concurrenc
 
 async function opensearch(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
   const base = t.opensearchEndpoint.replace(/\/$/, '');
-  await pool(batches(docs, 500), concurrency, async (chunk) => {
+  await mapBounded(batches(docs, 500), concurrency, async (chunk) => {
     const body = chunk
       .map(
         (d) =>
@@ -76,7 +66,7 @@ async function opensearch(t: RawIngestTargets, docs: readonly Envelope[], concur
 
 async function s3(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
   let n = 0;
-  await pool(batches(docs, 500), concurrency, async (chunk) => {
+  await mapBounded(batches(docs, 500), concurrency, async (chunk) => {
     const body = gzipSync(chunk.map((d) => JSON.stringify(d)).join('\n'));
     await t.s3.send(
       new PutObjectCommand({
@@ -99,7 +89,7 @@ export async function rawDynamoPutItems(
   concurrency: number,
 ): Promise<number> {
   const began = performance.now();
-  await pool(docs, concurrency, async (d) => {
+  await mapBounded(docs, concurrency, async (d) => {
     await t.ddb.send(
       new PutItemCommand({
         TableName: t.table,

@@ -17,7 +17,7 @@ import {
   topicPrefix,
   utcDate,
 } from '../core/archive/key.js';
-import { type DateSpan, EVERY_DAY } from '../core/archive/knowledge.js';
+import { type DateSpan, dateSpanOf, EVERY_DAY } from '../core/archive/knowledge.js';
 import type { ArchiveRange } from '../core/archive/object.js';
 import { startsToInspect } from '../core/archive/plan.js';
 import type { KafkaRecord } from '../core/record.js';
@@ -97,13 +97,7 @@ export class ArchiveScan {
     mode: ScanMode,
   ): Promise<{ days: string[]; span: DateSpan }> {
     if (mode === 'everyDay') return { days: await this.dateFolders(topic), span: EVERY_DAY };
-    let min = utcDate((records[0] as KafkaRecord).timestamp);
-    let max = min;
-    for (const r of records) {
-      const d = utcDate(r.timestamp);
-      if (d < min) min = d;
-      if (d > max) max = d;
-    }
+    const { from: min, to: max } = dateSpanOf(records.map((r) => utcDate(r.timestamp))) as DateSpan;
     const from = addDays(min, mode === 'window' ? -this.options.lookbackDays : 0);
     const span = { from, to: max };
     const days: string[] = [];

@@ -33,7 +33,7 @@ export interface BaselineHandler {
 export function createBaselineHandler(env: NodeJS.ProcessEnv): BaselineHandler {
   const viewTable = required(env, 'VIEW_TABLE');
   const idempotencyTable = required(env, 'IDEMPOTENCY_TABLE');
-  const endpoint = env.AWS_ENDPOINT_URL;
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   const client = new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint } : {}),

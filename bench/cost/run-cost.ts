@@ -118,7 +118,7 @@ export async function runCost(options: CostOptions): Promise<CostResult> {
         s3Requests.reset();
         os?.reset();
         // Billed duration is priced from the handler's own CPU time (this process does
-        // nothing else meanwhile): wall time here is mostly waiting on a moto server shared
+        // nothing else meanwhile): wall time here is mostly waiting on a local server shared
         // with other test runs, which says nothing about DynamoDB's latency.
         let durationMs = 0;
         let wallMs = 0;

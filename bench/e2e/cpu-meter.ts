@@ -1,7 +1,7 @@
 /**
  * CPU seconds spent by each party of an end-to-end run over a window: this Node process
  * (all its threads: publisher, event-source-mapping emulator, the sink workers, the raw
- * ingest clients) and the stack's servers (Kafka, OpenSearch, moto), read from
+ * ingest clients) and the stack's servers (Kafka, OpenSearch, Dynoxide, moto), read from
  * /proc/<pid>/stat. It tells where the time goes when two cores are shared by all of them.
  * Linux only; elsewhere the servers read as absent.
  */
@@ -9,7 +9,7 @@ import { readPid } from '../../local/stack/pid-records.js';
 import { stackPaths } from '../../local/stack/support/paths.js';
 import { cpuSecondsOf } from '../../local/stack/support/processes.js';
 
-const SERVICES = ['kafka', 'opensearch', 'moto'] as const;
+const SERVICES = ['kafka', 'opensearch', 'dynoxide', 'moto'] as const;
 
 export type CpuParty = 'node' | (typeof SERVICES)[number];
 export type CpuSeconds = Readonly<Partial<Record<CpuParty, number>>>;

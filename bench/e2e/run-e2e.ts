@@ -138,7 +138,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       options.log(
         `  raw ingest (${label}): ${round(r.eventsPerSecond, 0)} events/s (DynamoDB ${round(r.seconds.dynamodb, 1)} s, OpenSearch ${round(r.seconds.opensearch, 1)} s, S3 ${round(r.seconds.s3, 1)} s); CPU s: ${formatCpu(cpuSeconds)}`,
       );
-      // a fresh table per run: moto's cost grows with what it holds
+      // a fresh table per run, so no run measures against what an earlier one left
       const putTable = await bench.createTable(`bench-rawput-${bench.suffix()}`);
       const put = await rawDynamoPutItems({ ...rawTargets, table: putTable }, docs, putConcurrency);
       putRuns.push(put);

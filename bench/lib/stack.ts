@@ -27,13 +27,9 @@ export interface BenchStack {
 
 export function benchStack(): BenchStack {
   const stack = loadStackEnv();
-  const common = {
-    endpoint: stack.awsEndpointUrl,
-    region: stack.awsRegion,
-    credentials: stack.credentials,
-  };
-  const ddb = new DynamoDBClient(common);
-  const s3 = new S3Client({ ...common, forcePathStyle: true });
+  const common = { region: stack.awsRegion, credentials: stack.credentials };
+  const ddb = new DynamoDBClient({ ...common, endpoint: stack.dynamodbEndpoint });
+  const s3 = new S3Client({ ...common, endpoint: stack.s3Endpoint, forcePathStyle: true });
   const steps: Array<() => Promise<unknown>> = [];
   const defer = (step: () => Promise<unknown>) => {
     steps.push(step);

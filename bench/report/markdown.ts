@@ -21,7 +21,7 @@ export function renderMarkdown(results: Results): string {
     const r = cost.result;
     out.push(header('1. Requests and cost per million events', cost));
     out.push(
-      `Lambda: arm64, ${r.memoryMb} MB; billed duration = the handler's CPU time per invocation, rounded up to the ms (a lower bound: the wait on DynamoDB is left out because the wall time here is spent waiting on a moto server shared with other test runs; summed wall time is in results.json). OpenSearch is billed per instance-hour, not per request: its requests are listed, not priced.\n`,
+      `Lambda: arm64, ${r.memoryMb} MB; billed duration = the handler's CPU time per invocation, rounded up to the ms (a lower bound: the wait on DynamoDB is left out because the wall time here is spent waiting on a local DynamoDB server shared with other test runs; summed wall time is in results.json). OpenSearch is billed per instance-hour, not per request: its requests are listed, not priced.\n`,
       '| system | batch | seen | value | DynamoDB writes/event | reads/event | other requests/event | WRU/event | RRU/event | DynamoDB $/1M | S3 $/1M | Lambda $/1M | total $/1M |',
       '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     );

@@ -1,6 +1,6 @@
 /**
  * Creating and removing the tables and buckets a local run or a test needs on the local
- * stack (moto), shared by the demo and the integration tests so they cannot drift apart.
+ * stack (Dynoxide, moto), shared by the demo and the integration tests so they cannot drift apart.
  */
 import {
   CreateTableCommand,

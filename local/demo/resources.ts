@@ -109,8 +109,10 @@ export function sinkEnv(
   stack: Readonly<Record<string, string>>,
   pipelineJson: string,
 ): Record<string, string> {
+  // Each AWS service's own endpoint variable (Dynoxide for DynamoDB, moto for S3).
   const aws = {
-    AWS_ENDPOINT_URL: stack.AWS_ENDPOINT_URL ?? '',
+    AWS_ENDPOINT_URL_DYNAMODB: stack.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+    AWS_ENDPOINT_URL_S3: stack.AWS_ENDPOINT_URL_S3 ?? '',
     AWS_REGION: stack.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: stack.AWS_ACCESS_KEY_ID ?? 'test',
     AWS_SECRET_ACCESS_KEY: stack.AWS_SECRET_ACCESS_KEY ?? 'test',

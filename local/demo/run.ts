@@ -158,9 +158,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       brokers,
       invoker: hosts.get(sink) as SinkHost,
       destination,
-      // Every sink runs its partitions concurrently, as Lambda does. (Stock moto's
-      // TransactWriteItems was not isolated from concurrent requests; the project's moto
-      // launcher, local/stack/services/moto-server.py, runs DynamoDB requests one at a time.)
+      // Every sink runs its partitions concurrently, as Lambda does (Dynoxide isolates
+      // concurrent transactions, so the aggregates need no limit here).
       // Bisect on, as the deployed mappings (infra/constructs/stream-settings.ts); record age
       // stays infinite there by default, so here too.
       settings: { ...settings, bisectBatchOnFunctionError: true },

@@ -1,6 +1,8 @@
 /**
- * `tsx local/stack/cli.ts up|down|status` (npm run stack:up / stack:down / stack:status).
- * `status` exits 0 when every service is up, 1 otherwise.
+ * `tsx local/stack/cli.ts up|down|status|reset` (npm run stack:up / stack:down /
+ * stack:status / stack:reset). `status` exits 0 when every service is up, 1 otherwise.
+ * `reset` empties the engines whose state a restart would lose anyway (Dynoxide's tables,
+ * moto's buckets and queues) without restarting them; Kafka and OpenSearch keep theirs.
  */
 import { down, status, up } from './stack.js';
 import { StackError } from './support/errors.js';
@@ -39,8 +41,21 @@ async function main(command: string | undefined): Promise<number> {
       }
       return report.every((s) => s.state === 'up') ? 0 : 1;
     }
+    case 'reset': {
+      const report = await status(services, paths);
+      for (const [i, service] of services.entries()) {
+        if (service.reset === undefined) continue;
+        if (report[i]?.state !== 'up') {
+          log(`${service.name}: not up, nothing to reset`);
+          continue;
+        }
+        await service.reset();
+        log(`${service.name}: reset`);
+      }
+      return 0;
+    }
     default:
-      console.error('usage: tsx local/stack/cli.ts up|down|status');
+      console.error('usage: tsx local/stack/cli.ts up|down|status|reset');
       return 2;
   }
 }

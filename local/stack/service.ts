@@ -1,5 +1,5 @@
 /**
- * One service of the local stack (Kafka, OpenSearch, moto). The orchestrator
+ * One service of the local stack (Kafka, OpenSearch, Dynoxide, moto). The orchestrator
  * (`local/stack/stack.ts`) prepares, starts, probes and stops each service the same way;
  * a service module only knows its own engine.
  */
@@ -28,6 +28,11 @@ export interface ServiceDef {
   start(paths: StackPaths, logFile: string): Promise<StartedProcess>;
   /** A real request proving the service answers (not a port check, not a sleep). */
   ready(): Promise<boolean>;
+  /**
+   * Empties the running engine's state (`npm run stack:reset`): what a fresh start would
+   * give, without restarting it. Absent for engines whose state tests keep apart by name.
+   */
+  reset?(): Promise<void>;
   /** KEY=VALUE pairs this service contributes to .local/stack.env */
   env(): Record<string, string>;
 }

@@ -16,8 +16,10 @@ export interface StackEnv {
   readonly kafkaBrokers: readonly string[];
   /** e.g. `http://127.0.0.1:19200`; throws when the stack runs without OpenSearch */
   readonly opensearchEndpoint: string;
-  /** moto: DynamoDB, S3 and SQS on one endpoint, e.g. `http://127.0.0.1:15000` */
-  readonly awsEndpointUrl: string;
+  /** Dynoxide: DynamoDB and DynamoDB Streams, e.g. `http://127.0.0.1:18000` */
+  readonly dynamodbEndpoint: string;
+  /** moto: S3 (and SQS), e.g. `http://127.0.0.1:15000` */
+  readonly s3Endpoint: string;
   readonly awsRegion: string;
   /** a new object on each read (the AWS SDK writes into the credentials it is given) */
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
@@ -55,7 +57,8 @@ export function loadStackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
     get opensearchEndpoint(): string {
       return need('OPENSEARCH_ENDPOINT');
     },
-    awsEndpointUrl: need('AWS_ENDPOINT_URL'),
+    dynamodbEndpoint: need('AWS_ENDPOINT_URL_DYNAMODB'),
+    s3Endpoint: need('AWS_ENDPOINT_URL_S3'),
     awsRegion: need('AWS_REGION'),
     // A fresh, unfrozen object per read: the AWS SDK tags the credentials it is given.
     get credentials() {

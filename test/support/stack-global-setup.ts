@@ -4,7 +4,7 @@
  * started is stopped when the last test run using the stack finishes (several runs share
  * one stack; see local/stack/test-runs.ts); what `npm run stack:up` started stays up.
  * The stack's variables are copied into process.env before the test workers start, so
- * they inherit them (AWS_ENDPOINT_URL, KAFKA_BROKERS, …), and are also provided as
+ * they inherit them (AWS_ENDPOINT_URL_DYNAMODB, KAFKA_BROKERS, …), and are also provided as
  * `inject('stackEnv')`.
  */
 import type { TestProject } from 'vitest/node';

@@ -1,7 +1,13 @@
 import type { ServiceDef } from '../service.js';
+import { dynoxideService } from './dynoxide.js';
 import { kafkaService } from './kafka.js';
 import { motoService } from './moto.js';
 import { opensearchService } from './opensearch.js';
 
 /** The services of the local stack, in the order `status` reports them. */
-export const services: readonly ServiceDef[] = [kafkaService, opensearchService, motoService];
+export const services: readonly ServiceDef[] = [
+  kafkaService,
+  opensearchService,
+  dynoxideService,
+  motoService,
+];

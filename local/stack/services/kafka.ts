@@ -85,7 +85,7 @@ function javaArgs(
   return [
     `-Xmx${heapMax}`,
     '-Xms64m',
-    // Two cores shared with OpenSearch, moto and the tests: a single-threaded collector and
+    // Two cores shared with OpenSearch, Dynoxide, moto and the tests: a single-threaded collector and
     // the C1 compiler alone start the broker in a fraction of the CPU time, and a test
     // broker never runs long enough to profit from C2.
     '-XX:+UseSerialGC',

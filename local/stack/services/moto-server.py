@@ -3,9 +3,9 @@
 Run by local/stack/services/moto.ts with the virtualenv's Python:
     .local/venv/bin/python local/stack/services/moto-server.py -H 127.0.0.1 -p 15000
 
-The suite and the benchmarks send moto thousands of small requests (one conditional
-PutItem per key, ledger reads and writes), and moto's cost is per request, not per item.
-Three changes, none of which alters what any request answers:
+The suite and the benchmarks send moto thousands of small requests (archive objects,
+quarantine records, listings), and moto's cost is per request, not per item. Three
+changes, none of which alters what any request answers:
 
 1. HTTP/1.1 keep-alive. Werkzeug's development server closes every connection
    (`Connection: close`, then waits up to 10 ms for stray body bytes), so each SDK request
@@ -18,11 +18,8 @@ Three changes, none of which alters what any request answers:
 3. moto lists its response class's methods (`inspect.getmembers`) on every request: the
    list is computed once per class.
 
-And one fix: DynamoDB requests run one at a time. moto's TransactWriteItems deep-copies
-every table it touches (to roll back a cancelled transaction) while other server threads
-write to it: "dictionary changed size during iteration" (HTTP 500, retried by the SDK),
-and a rollback could drop a write another request made meanwhile. moto's work is pure
-Python under the GIL, so serialising it costs no throughput.
+DynamoDB is not served here any more: Dynoxide (local/stack/services/dynoxide.ts) is the
+stack's DynamoDB, so the lock that serialised moto's non-isolated TransactWriteItems is gone.
 
 Written against the pinned moto 5.2.5 / werkzeug 3.1 (local/requirements.txt); if a
 future version moves what is patched, the launcher fails loudly at start.
@@ -40,7 +37,6 @@ from typing import Any
 import moto.server
 from moto import backends
 from moto.core import responses
-from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug import serving
 
@@ -52,17 +48,6 @@ backends.list_of_moto_modules = lambda: iter(_modules)
 responses.method_names_from_class = functools.lru_cache(maxsize=None)(
     responses.method_names_from_class
 )
-
-_dynamodb_lock = threading.Lock()
-_dynamodb_call_action = DynamoHandler.call_action
-
-
-def _serialised_call_action(self: DynamoHandler) -> Any:
-    with _dynamodb_lock:
-        return _dynamodb_call_action(self)
-
-
-DynamoHandler.call_action = _serialised_call_action  # type: ignore[method-assign]
 
 _request = threading.local()
 

@@ -7,17 +7,17 @@ import { repoRoot } from '../support/paths.js';
 import { portFromEnv } from '../support/ports.js';
 import { requireTool } from '../support/prerequisites.js';
 import { run, spawnDetached } from '../support/processes.js';
+import { localAwsIdentity } from './aws-identity.js';
 
 /**
- * moto in server mode: DynamoDB, S3 (with conditional writes) and SQS on one port,
- * from the pinned local/requirements.txt installed into the virtualenv .local/venv.
- * State lives in memory: a restart starts empty.
+ * moto in server mode: S3 (with conditional writes) and SQS on one port, from the pinned
+ * local/requirements.txt installed into the virtualenv .local/venv. State lives in
+ * memory: a restart starts empty, `reset` (`npm run stack:reset`) empties it. DynamoDB is
+ * Dynoxide's (dynoxide.ts), not moto's.
  *
  * Started through moto-server.py (moto's own `moto_server` entry point with the same
- * arguments and logs), which keeps HTTP/1.1 connections alive, caches two lookups moto
- * repeats on every request (1.7-2.3x the conditional PutItems per second of the stock
- * server) and runs DynamoDB requests one at a time (moto's TransactWriteItems is not
- * thread-safe).
+ * arguments and logs), which keeps HTTP/1.1 connections alive and caches two lookups moto
+ * repeats on every request.
  *
  * Port: STAYSYNC_MOTO_PORT (default 15000) on 127.0.0.1. Python: STAYSYNC_PYTHON
  * (default python3), used only to create the virtualenv.
@@ -83,37 +83,40 @@ export const motoService: ServiceDef = {
     );
   },
 
-  /**
-   * A real DynamoDB ListTables call, sent raw: moto does not check signatures, and the
-   * CLI stays free of the AWS SDK (and of its start-up cost and warnings).
-   */
+  /** A real S3 ListBuckets call, sent raw (moto does not check signatures). */
   async ready() {
     try {
       const response = await fetch(`${endpoint}/`, {
-        method: 'POST',
         headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': 'DynamoDB_20120810.ListTables',
           authorization:
-            'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+          'x-amz-date': '20250101T000000Z',
         },
-        body: '{"Limit":1}',
         // Patient: moto busy with a test suite must not look dead to `status`/`up`.
         signal: AbortSignal.timeout(10_000),
       });
-      const body = (await response.json()) as { TableNames?: unknown };
-      return response.ok && Array.isArray(body.TableNames);
+      return response.ok && (await response.text()).includes('ListAllMyBucketsResult');
     } catch {
       return false;
     }
   },
 
+  /** moto's own reset: every bucket, object and queue of every backend is dropped. */
+  async reset() {
+    const response = await fetch(`${endpoint}/moto-api/reset`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!response.ok) {
+      throw new StackError(`moto reset answered ${response.status}`, { service: 'moto' });
+    }
+  },
+
   env() {
     return {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      ...localAwsIdentity,
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ENDPOINT_URL_SQS: endpoint,
     };
   },
 };

@@ -13,11 +13,11 @@ import { DynamoLedger, dynamoLedgerFromEnv } from '../../../functions/adapters/l
 import { StaysyncError } from '../../../functions/core/errors.js';
 import { checkpointKey } from '../../../functions/core/ledger.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
+import { createPkTable, uniqueName } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
-import { createPkTable, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
-// The DynamoDB ledger adapter against the real local DynamoDB (moto).
+// The DynamoDB ledger adapter against the real local DynamoDB (Dynoxide).
 const stack = loadStackEnv();
 const env = { ...stack.vars };
 const client = dynamoDbClient(env);

@@ -13,13 +13,13 @@ import { StaysyncError } from '../../../functions/core/errors.js';
 import type { QuarantineEntry } from '../../../functions/core/quarantine.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';
+import { createPkTable, emptyAndDeleteBucket } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
-import { createPkTable, emptyAndDeleteBucket } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { envelope, mskEvent, mskRecord } from '../../unit/core/support/msk.js';
 import { InMemoryStateSink } from '../../unit/core/support/sinks.js';
 
-// The S3 quarantine adapter, and the runtime with both real adapters, against moto.
+// The S3 quarantine adapter, and the runtime with both real adapters, against the local stack (moto S3, Dynoxide DynamoDB).
 const stack = loadStackEnv();
 const suffix = randomUUID().slice(0, 8);
 const bucket = `quarantine-it-${suffix}`;

@@ -5,13 +5,13 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyAndDeleteBucket, motoS3, uniqueName } from '../../support/moto.js';
+import { emptyAndDeleteBucket, localS3, uniqueName } from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 // Proves the local S3 (moto) honours conditional writes, which the archive relies on
 // to write each object once.
 const stack = loadStackEnv();
-const client = motoS3(stack);
+const client = localS3(stack);
 const bucket = uniqueName('engine-s3');
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
 import { S3FailureDestination } from '../../../local/esm/on-failure-destination.js';
 import { SinkHost } from '../../../local/esm/sink-host.js';
 import { createPublisher, type Publisher } from '../../../local/publisher/publisher.js';
-import { emptyAndDeleteBucket } from '../../support/moto.js';
+import { emptyAndDeleteBucket } from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 const stack = loadStackEnv();

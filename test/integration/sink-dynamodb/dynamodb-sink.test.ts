@@ -23,12 +23,12 @@ import {
   viewStates,
 } from './support.js';
 
-// The sink class on its own, against the real moto DynamoDB: what each write plan does to
+// The sink class on its own, against the local stack's DynamoDB (Dynoxide): what each write plan does to
 // the table and which outcome every record gets. End-to-end behaviour through the handler
 // is in handler.test.ts.
 const stack = loadStackEnv();
 const client = new DynamoDBClient({
-  endpoint: stack.awsEndpointUrl,
+  endpoint: stack.dynamodbEndpoint,
   region: stack.awsRegion,
   credentials: stack.credentials,
 });

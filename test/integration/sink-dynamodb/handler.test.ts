@@ -11,8 +11,8 @@ import type { Change } from '../../../functions/core/change.js';
 import { parsePipelineConfig } from '../../../functions/core/config.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
 import { createHandler } from '../../../functions/sink-dynamodb/create-handler.js';
+import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../support/aws.js';
 import { countRequests, isDynamoWrite } from '../../support/aws-request-counter.js';
-import { emptyAndDeleteBucket, motoDynamoDb, motoS3, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { deliver, KafkaLog, prng } from './msk-log.js';
 import {
@@ -25,13 +25,13 @@ import {
 } from './support.js';
 
 // The real sink-dynamodb handler (createHandler(env): engine + DynamoDB sink + DynamoDB
-// ledger + S3 quarantine) driven with MSK-shaped events against moto.
+// ledger + S3 quarantine) driven with MSK-shaped events against Dynoxide (DynamoDB) and moto (S3).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const stack = loadStackEnv();
-const admin = motoDynamoDb(stack);
-const s3 = motoS3(stack);
+const admin = localDynamoDb(stack);
+const s3 = localS3(stack);
 const bucket = uniqueName('sinkddb-quarantine');
 const drops: Array<() => Promise<void>> = [];
 

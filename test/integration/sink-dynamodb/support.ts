@@ -11,7 +11,7 @@ import type { Change } from '../../../functions/core/change.js';
 import type { KafkaRecord } from '../../../functions/core/record.js';
 import type { SinkBatch } from '../../../functions/core/sink.js';
 import { entityKey, foldChanges, type ViewState } from '../../../functions/core/view-state.js';
-import { createPkTable } from '../../support/moto.js';
+import { createPkTable } from '../../support/aws.js';
 
 /** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
 export async function createTables(client: DynamoDBClient, prefix: string) {

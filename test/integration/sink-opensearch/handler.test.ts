@@ -16,7 +16,7 @@ import {
 } from './support.js';
 
 // The real sink-opensearch handler (createHandler(env)) on the real local OpenSearch node,
-// with the DynamoDB ledger and S3 quarantine on moto, fed MSK-shaped events.
+// with the DynamoDB ledger on Dynoxide and the S3 quarantine on moto, fed MSK-shaped events.
 const TOPIC = 'customers';
 let fx: Awaited<ReturnType<typeof createFixture>>;
 

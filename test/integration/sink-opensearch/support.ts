@@ -7,10 +7,10 @@ import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-buil
 import {
   createPkTable,
   emptyAndDeleteBucket,
-  motoDynamoDb,
-  motoS3,
+  localDynamoDb,
+  localS3,
   uniqueName,
-} from '../../support/moto.js';
+} from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 export const stack = loadStackEnv();
@@ -18,13 +18,13 @@ export const stack = loadStackEnv();
 /** A client of our own for arranging and asserting (not the handler's instance). */
 export const admin = new Client({ node: stack.opensearchEndpoint });
 
-const dynamo = motoDynamoDb(stack);
-const s3 = motoS3(stack);
+const dynamo = localDynamoDb(stack);
+const s3 = localS3(stack);
 
 export const uniquePrefix = (): string => uniqueName('ss-os');
 
 /**
- * A ledger table and a quarantine bucket on moto, and an index prefix, unique to one test;
+ * A ledger table on Dynoxide and a quarantine bucket on moto, and an index prefix, unique to one test;
  * `drop()` removes them and every index/template under the prefix.
  */
 export async function createFixture() {

@@ -11,8 +11,8 @@ import { decodeRecord } from '../../../functions/core/msk-decode.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import { type FetchedRecord, toMskRecord } from '../../../local/esm/event-builder.js';
+import { listAllKeys, uniqueName } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
-import { listAllKeys, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import {
   createResources,

@@ -15,7 +15,7 @@ import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import { runArchiveVerify } from '../../../local/cli/archive-verify.js';
 import { type FetchedRecord, toMskRecord } from '../../../local/esm/event-builder.js';
-import { uniqueName } from '../../support/moto.js';
+import { uniqueName } from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { createResources, expectExactlyOnce, makeRecords, mskEvent } from './support.js';
 

@@ -1,14 +1,14 @@
 /**
  * Replaying a partition from offset 0 with a new ledger (a new SINK_NAME, or a lost or
  * rebuilt ledger) over an archive that has holes: records the mapping once gave up on, so
- * they never reached the archive. The real handler against moto S3 and DynamoDB.
+ * they never reached the archive. The real handler against moto S3 and Dynoxide DynamoDB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
 import { createHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import { runArchiveVerify } from '../../../local/cli/archive-verify.js';
 import type { FetchedRecord } from '../../../local/esm/event-builder.js';
-import { listAllKeys, uniqueName } from '../../support/moto.js';
+import { listAllKeys, uniqueName } from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import {
   createResources,

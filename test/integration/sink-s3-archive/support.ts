@@ -6,7 +6,7 @@ import { ArchiveReader } from '../../../functions/adapters/archive-reader.js';
 import type { ArchivedRecord } from '../../../functions/core/archive/line.js';
 import type { MskBatchResponse, MskEvent } from '../../../functions/core/msk-event.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
-import { createPkTable, emptyAndDeleteBucket, uniqueName } from '../../support/moto.js';
+import { createPkTable, emptyAndDeleteBucket, uniqueName } from '../../support/aws.js';
 
 /** A ledger table and two buckets (archive, quarantine) unique to one test file. */
 export async function createResources(dynamo: DynamoDBClient, s3: S3Client) {

@@ -1,10 +1,11 @@
 /**
  * Clients and unique names for integration tests that arrange and inspect state on the
- * local stack's moto (DynamoDB, S3). Tables and buckets: see local/aws/resources.ts.
+ * local stack's AWS emulators: Dynoxide (DynamoDB, DynamoDB Streams) and moto (S3).
+ * Tables and buckets: see local/aws/resources.ts.
  *
  * @example
  *   const stack = loadStackEnv();
- *   const s3 = motoS3(stack);
+ *   const s3 = localS3(stack);
  *   const bucket = uniqueName('quarantine-it');
  *   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
  *   afterAll(() => emptyAndDeleteBucket(s3, bucket));
@@ -26,18 +27,18 @@ export {
  */
 export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** A DynamoDB client of the test's own (not the handler's instance) on the stack's moto. */
-export const motoDynamoDb = (stack: StackEnv): DynamoDBClient =>
+/** A DynamoDB client of the test's own (not the handler's instance) on the stack's Dynoxide. */
+export const localDynamoDb = (stack: StackEnv): DynamoDBClient =>
   new DynamoDBClient({
-    endpoint: stack.awsEndpointUrl,
+    endpoint: stack.dynamodbEndpoint,
     region: stack.awsRegion,
     credentials: stack.credentials,
   });
 
 /** An S3 client of the test's own (not the handler's instance) on the stack's moto. */
-export const motoS3 = (stack: StackEnv): S3Client =>
+export const localS3 = (stack: StackEnv): S3Client =>
   new S3Client({
-    endpoint: stack.awsEndpointUrl,
+    endpoint: stack.s3Endpoint,
     region: stack.awsRegion,
     credentials: stack.credentials,
     // moto serves buckets by path; virtual-hosted names would need DNS for *.127.0.0.1.

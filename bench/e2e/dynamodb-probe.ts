@@ -1,9 +1,10 @@
 /**
- * moto's per-request cost, measured apart from any staysync code: DynamoDB PutItem per
- * second at several concurrencies (plain and conditional, as the view sink writes) against
- * BatchWriteItem items per second, on the endpoint given (default: the stack's).
+ * The local DynamoDB's per-request cost, measured apart from any staysync code: PutItem
+ * per second at several concurrencies (plain and conditional, as the view sink writes)
+ * against BatchWriteItem items per second, on the endpoint given (default: the stack's
+ * Dynoxide).
  *
- *   npx tsx bench/e2e/moto-probe.ts [http://127.0.0.1:25311] [rounds]
+ *   npx tsx bench/e2e/dynamodb-probe.ts [http://127.0.0.1:18000] [rounds]
  *
  * Run it under the bench lock. It creates and deletes its own table.
  */
@@ -22,7 +23,7 @@ import { loadStackEnv } from '../../test/support/stack-env.js';
 import { median, round } from '../lib/stats.js';
 import { batches, envelope, prng } from '../lib/workload.js';
 
-const endpoint = process.argv[2] ?? loadStackEnv().awsEndpointUrl;
+const endpoint = process.argv[2] ?? loadStackEnv().dynamodbEndpoint;
 const rounds = Number(process.argv[3] ?? 3);
 const ddb = new DynamoDBClient({
   endpoint,
@@ -91,8 +92,8 @@ async function main() {
       });
       return items.length / ((performance.now() - began) / 1000);
     };
-    await put(4, false)(); // warm the connection pool and moto's code paths
-    console.log(`moto probe ${endpoint}, median of ${rounds} rounds of 600 ~1 KB items`);
+    await put(4, false)(); // warm the connection pool and the server's code paths
+    console.log(`DynamoDB probe ${endpoint}, median of ${rounds} rounds of 600 ~1 KB items`);
     for (const c of [1, 16, 64]) console.log(`  PutItem c=${c}: ${await rate(put(c, false))} /s`);
     console.log(`  conditional PutItem c=16: ${await rate(put(16, true))} /s`);
     console.log(`  conditional PutItem c=64: ${await rate(put(64, true))} /s`);

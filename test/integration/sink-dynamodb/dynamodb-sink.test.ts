@@ -611,6 +611,57 @@ describe('DynamoDbSink aggregates', () => {
     });
   });
 
+  // Dynoxide serialises transactions and never reports a conflict; AWS does (a concurrent
+  // write to an item in the transaction), either as a cancellation reason or as its own
+  // exception. Both are injected here, ahead of the real commit, and must be retried.
+  it('retries a transaction that lost a conflict and stays exact', async () => {
+    const ent = entity();
+    const sink = sinkFor({ aggregates: [declare(ent)] });
+    const log = [order(ent, 0, 'c1', 1), order(ent, 1, 'c1', 2), order(ent, 2, 'c2', 4)];
+    const conflicts = [
+      Object.assign(new Error('Transaction cancelled'), {
+        name: 'TransactionCanceledException',
+        $metadata: { httpStatusCode: 400 },
+        // one reason per item: 3 events x (marker + counter) + the checkpoint, at most
+        CancellationReasons: Array.from({ length: 7 }, (_, i) => ({
+          Code: i === 0 ? 'TransactionConflict' : 'None',
+        })),
+      }),
+      Object.assign(new Error('Transaction is ongoing for the item'), {
+        name: 'TransactionConflictException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ];
+    let injected = 0;
+    const name = 'conflictTwice';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand' && injected < conflicts.length) {
+          const error = conflicts[injected++] as Error & { CancellationReasons?: unknown[] };
+          const items = (args as { input?: { TransactItems?: unknown[] } }).input?.TransactItems;
+          if (error.CancellationReasons !== undefined && items !== undefined) {
+            error.CancellationReasons = error.CancellationReasons.slice(0, items.length);
+          }
+          throw error;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    let result: Awaited<ReturnType<DynamoDbSink['apply']>>;
+    try {
+      result = await sink.apply(batchOf('view', log), ctx);
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(injected).toBe(2);
+    expect(statuses(result.outcomes)).toEqual({ 0: 'applied', 1: 'applied', 2: 'applied' });
+    expect(result.checkpointedThrough).toBe(2);
+    const totals = await aggregateItems(client, tables.view);
+    expect(totals[`agg#${ent}-by-customer#c1`]).toEqual({ orderCount: 2, totalSpent: 3 });
+    expect(totals[`agg#${ent}-by-customer#c2`]).toEqual({ orderCount: 1, totalSpent: 4 });
+  });
+
   it('never checkpoints past a poison record it found, not even in a later call of the invocation', async () => {
     const ent = entity();
     const sink = sinkFor({ aggregates: [declare(ent)] });

@@ -30,18 +30,22 @@ export function debeziumEntityKey(ctx: ParseContext): string {
   }
   const names = Object.keys(struct).sort();
   if (names.length === 0) return poison(coords, 'invalid-field', 'kafkaKey', 'has no key columns');
-  const parts = names.map((name) => {
+  const columns: Record<string, string> = {};
+  for (const name of names) {
     const v = struct[name];
-    if (typeof v === 'string') return v;
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') return String(v);
-    return poison(
-      coords,
-      'invalid-field',
-      `kafkaKey.${name}`,
-      `must be a string, number or boolean, got ${typeName(v)}`,
-    );
-  });
-  const key = parts.length === 1 ? (parts[0] as string) : parts.map(escapePart).join(':');
+    if (typeof v === 'string') columns[name] = v;
+    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') {
+      columns[name] = String(v);
+    } else {
+      return poison(
+        coords,
+        'invalid-field',
+        `kafkaKey.${name}`,
+        `must be a string, number or boolean, got ${typeName(v)}`,
+      );
+    }
+  }
+  const key = compositeEntityKey(columns);
   if (key.length === 0)
     return poison(coords, 'invalid-field', 'kafkaKey', 'gives an empty entity id');
   if (key.length > ctx.limits.maxEntityKeyLength) {
@@ -53,6 +57,18 @@ export function debeziumEntityKey(ctx: ParseContext): string {
     );
   }
   return key;
+}
+
+/**
+ * The entity id of a key made of named columns (a Debezium key struct, a DynamoDB item's
+ * key attributes): one column gives its value as is; several give their values ordered by
+ * column name, each with `%` and `:` percent-escaped, joined by `:`. Two keys differ iff
+ * their ids differ, whatever order the columns came in.
+ */
+export function compositeEntityKey(columns: Readonly<Record<string, string>>): string {
+  const names = Object.keys(columns).sort();
+  if (names.length === 1) return columns[names[0] as string] as string;
+  return names.map((name) => escapePart(columns[name] as string)).join(':');
 }
 
 const escapePart = (part: string): string => part.replace(/%/g, '%25').replace(/:/g, '%3A');

@@ -1,0 +1,109 @@
+import { type Kafka, KafkaJSError, type Producer } from 'kafkajs';
+import { RetriableError, StaysyncError } from '../core/errors.js';
+
+/** A message as the relay publishes it (mirrors `RelayMessage`; kept here so adapters import no function). */
+export interface ProducedMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * A kafkajs producer for one process: idempotent (the broker drops a retried batch it
+ * already appended, KIP-98), `acks: -1` (every in-sync replica has the record before it
+ * counts as sent) and one request in flight per broker, so a retry can never reorder a
+ * key's records. Connected on first use and kept across invocations.
+ */
+export class KafkaLogProducer {
+  readonly #kafka: Kafka;
+  #producer: Producer | undefined;
+  #connecting: Promise<Producer> | undefined;
+
+  constructor(kafka: Kafka) {
+    this.#kafka = kafka;
+  }
+
+  async send(messages: readonly ProducedMessage[]): Promise<void> {
+    const byTopic = new Map<string, ProducedMessage[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic);
+      if (list === undefined) byTopic.set(m.topic, [m]);
+      else list.push(m);
+    }
+    try {
+      const producer = await this.#connected();
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+        })),
+      });
+    } catch (error) {
+      throw asStaysync(error, `producing ${messages.length} record(s)`);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.#producer;
+    this.#producer = undefined;
+    this.#connecting = undefined;
+    await producer?.disconnect();
+  }
+
+  #connected(): Promise<Producer> {
+    if (this.#producer !== undefined) return Promise.resolve(this.#producer);
+    this.#connecting ??= (async () => {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        this.#connecting = undefined;
+        throw error;
+      }
+      this.#producer = producer;
+      return producer;
+    })();
+    return this.#connecting;
+  }
+}
+
+/**
+ * kafkajs says whether an error may pass (`retriable`: a leader moving, a timeout, a
+ * broker not reachable); anything it does not call retriable (an unknown topic with
+ * auto-creation off, authorization, a record too large) is not.
+ */
+function asStaysync(error: unknown, what: string): StaysyncError {
+  if (error instanceof StaysyncError) return error;
+  const message = `Kafka: ${what} failed: ${(error as Error)?.message ?? String(error)}`;
+  if (error instanceof KafkaJSError && error.retriable)
+    return new RetriableError(message, { cause: error });
+  // Connection-level failures surface as KafkaJSNonRetriableError after kafkajs's own
+  // retries; their cause chain says whether the network was at fault.
+  if (isNetworkFailure(error)) return new RetriableError(message, { cause: error });
+  return new StaysyncError(message, { retriable: false, cause: error });
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; cause?: unknown; code?: string } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
+    if (
+      e.name === 'KafkaJSConnectionError' ||
+      e.name === 'KafkaJSRequestTimeoutError' ||
+      e.name === 'KafkaJSNumberOfRetriesExceeded' ||
+      e.name === 'KafkaJSBrokerNotFound' ||
+      e.code === 'ECONNREFUSED'
+    ) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,78 @@
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { iamBootstrapBrokers, mskIamKafka } from '../adapters/kafka-admin-msk.js';
+import { KafkaLogProducer } from '../adapters/kafka-producer.js';
+import { S3RelayQuarantine } from '../adapters/relay-quarantine-s3.js';
+import { s3Client } from '../runtime/aws-clients.js';
+import { powertoolsLogger } from '../runtime/observability.js';
+import { type KafkaTarget, readRelayConfig } from './config.js';
+import { type LogProducer, relayBatch } from './relay.js';
+import { parseStreamEvent, type StreamBatchResponse } from './stream-event.js';
+
+export type RelayHandler = (event: unknown) => Promise<StreamBatchResponse>;
+
+/**
+ * The `relay-dynamodb-streams` Lambda: reads and validates its environment once (cold
+ * start), then relays each DynamoDB Streams batch into Kafka and answers the partial batch
+ * response (`ReportBatchItemFailures`). docs/relay-dynamodb-streams.md lists the variables.
+ */
+export function createHandler(env: NodeJS.ProcessEnv): RelayHandler {
+  const config = readRelayConfig(env);
+  const producer = lazyProducer(config.kafka);
+  const quarantine = new S3RelayQuarantine(
+    s3Client(env),
+    config.quarantineBucket,
+    config.quarantinePrefix,
+  );
+  const logger = powertoolsLogger(config.name);
+  return async (event) => {
+    const outcome = await relayBatch(parseStreamEvent(event), {
+      name: config.name,
+      source: config.source,
+      producer,
+      quarantine,
+    });
+    logger.info('relayed', {
+      published: outcome.published,
+      skipped: outcome.skipped,
+      quarantined: outcome.quarantined,
+      ...(outcome.failure === undefined
+        ? {}
+        : {
+            failedFrom: outcome.response.batchItemFailures[0]?.itemIdentifier,
+            error: outcome.failure.message,
+          }),
+    });
+    return outcome.response;
+  };
+}
+
+/** The producer, connected on first use (MSK brokers are looked up once, then kept). */
+function lazyProducer(target: KafkaTarget): LogProducer {
+  let ready: Promise<KafkaLogProducer> | undefined;
+  const make = async (): Promise<KafkaLogProducer> => {
+    if (target.auth === 'none') {
+      return new KafkaLogProducer(
+        new Kafka({
+          clientId: 'staysync-relay',
+          brokers: [...target.brokers],
+          logLevel: logLevel.WARN,
+        }),
+      );
+    }
+    const brokers = await iamBootstrapBrokers(
+      new KafkaClient({ region: target.region }),
+      target.clusterArn,
+    );
+    return new KafkaLogProducer(mskIamKafka(brokers, target.region, 'staysync-relay'));
+  };
+  return {
+    async send(messages) {
+      ready ??= make().catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      await (await ready).send(messages);
+    },
+  };
+}

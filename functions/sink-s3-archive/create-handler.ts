@@ -1,10 +1,10 @@
 import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
 import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
-import { S3ArchiveSink } from '../adapters/s3-archive-sink.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import { s3Client } from '../runtime/aws-clients.js';
 import { createSinkHandler, type SinkHandler } from '../runtime/sink-handler.js';
 import { readS3ArchiveSinkConfig } from './config.js';
+import { S3ArchiveSink } from './s3-archive-sink.js';
 
 /**
  * The archive takes every record Lambda can deliver: the invocation payload (6 MB) bounds

@@ -25,6 +25,8 @@
  *   ledger checkpoint to that object's end itself: a checkpoint inside an object would let
  *   the next batch start a second object over the same offsets.
  */
+
+import type { ArchiveObjectStore } from '../adapters/s3-archive-store.js';
 import { archiveObjectKey, utcDate } from '../core/archive/key.js';
 import {
   type ArchiveKnowledge,
@@ -39,10 +41,9 @@ import { PoisonError, RetriableError, StaysyncError } from '../core/errors.js';
 import type { CheckpointRef, Ledger } from '../core/ledger.js';
 import type { KafkaRecord } from '../core/record.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
-import { checkpointPastBatch } from './s3-archive-checkpoint.js';
-import { PoisonFloors } from './s3-archive-poison-floor.js';
-import { ArchiveScan, type ScanMode } from './s3-archive-scan.js';
-import type { ArchiveObjectStore } from './s3-archive-store.js';
+import { ArchiveScan, type ScanMode } from './archive-scan.js';
+import { checkpointPastBatch } from './checkpoint-past-batch.js';
+import { PoisonFloors } from './poison-floors.js';
 
 export interface S3ArchiveSinkOptions {
   /** `SINK_NAME`: the checkpoint namespace in the ledger */

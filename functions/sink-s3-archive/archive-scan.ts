@@ -8,6 +8,8 @@
  * offset; but an object's folder depends on its first record's timestamp, so a window of
  * offsets means a window of days.
  */
+
+import type { ArchiveObjectStore } from '../adapters/s3-archive-store.js';
 import {
   addDays,
   objectStem,
@@ -21,7 +23,6 @@ import { type DateSpan, dateSpanOf, EVERY_DAY } from '../core/archive/knowledge.
 import type { ArchiveRange } from '../core/archive/object.js';
 import { startsToInspect } from '../core/archive/plan.js';
 import type { KafkaRecord } from '../core/record.js';
-import type { ArchiveObjectStore } from './s3-archive-store.js';
 
 /**
  * - `forward`: the days of the batch's records: every object that *starts* within the

@@ -5,12 +5,16 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { aggregateItemKey, type Contribution, mergeContributions } from '../core/aggregates.js';
 import type { Change } from '../core/change.js';
+import {
+  aggregateItemKey,
+  type Contribution,
+  mergeContributions,
+} from '../core/dynamodb/aggregates.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import { type CheckpointRef, checkpointKey, eventKey } from '../core/ledger.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
-import { classifyDynamoError } from './dynamodb-view-errors.js';
+import { classifyDynamoError } from './dynamodb-errors.js';
 
 /** One event with an aggregate effect (offsets ascending across the list). */
 export interface AggregateWork {

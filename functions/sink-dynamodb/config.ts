@@ -1,4 +1,3 @@
-import { type AggregateSpec, parseAggregateSpecs } from '../core/aggregates.js';
 import {
   optionalEnv,
   PIPELINE_ENV,
@@ -6,6 +5,7 @@ import {
   parsePipelineConfig,
   requireEnv,
 } from '../core/config.js';
+import { type AggregateSpec, parseAggregateSpecs } from '../core/dynamodb/aggregates.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import { DEFAULT_TOMBSTONE_TTL_SECONDS, DEFAULT_VIEW_CONCURRENCY } from './dynamodb-sink.js';

@@ -11,9 +11,9 @@
  */
 
 import type { KafkaConfig } from 'kafkajs';
-import { parseAggregateSpecs } from '../../functions/core/aggregates.js';
 import { toMskEventRecord } from '../../functions/core/archive/line.js';
 import { optionalEnv, PIPELINE_ENV, parsePipelineConfig } from '../../functions/core/config.js';
+import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
 import { toMskRecord } from '../esm/event-builder.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineAggregate } from '../../../functions/core/aggregates.js';
+import { defineAggregate } from '../../../functions/core/dynamodb/aggregates.js';
 import type { ViewState } from '../../../functions/core/view-state.js';
 import { toMskRecord } from '../../../local/esm/event-builder.js';
 import {

@@ -1,6 +1,6 @@
+import { type Change, type ChangeOp, ChangeOps } from '../change.js';
+import { ConfigError, PoisonError } from '../errors.js';
 import { addDecimals, toDecimalString } from './aggregates-decimal.js';
-import { type Change, type ChangeOp, ChangeOps } from './change.js';
-import { ConfigError, PoisonError } from './errors.js';
 
 /**
  * Delta aggregates: counters and sums kept per group, fed by change *events*.

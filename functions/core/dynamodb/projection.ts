@@ -1,5 +1,5 @@
-import type { Change } from './change.js';
-import { ConfigError, PoisonError } from './errors.js';
+import type { Change } from '../change.js';
+import { ConfigError, PoisonError } from '../errors.js';
 
 /** The attributes a projection puts into the view for one entity. */
 export type ViewAttributes = Readonly<Record<string, unknown>>;

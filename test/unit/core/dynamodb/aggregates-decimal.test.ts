@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addDecimals, toDecimalString } from '../../../functions/core/aggregates-decimal.js';
+import {
+  addDecimals,
+  toDecimalString,
+} from '../../../../functions/core/dynamodb/aggregates-decimal.js';
 
 describe('decimal measures', () => {
   it('writes numbers without exponents, as DynamoDB numbers accept', () => {

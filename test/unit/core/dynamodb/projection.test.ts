@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../functions/core/errors.js';
 import {
   defineProjection,
   projectChange,
   projectionsByEntity,
-} from '../../../functions/core/projection.js';
-import { change } from '../sink-dynamodb/changes.js';
+} from '../../../../functions/core/dynamodb/projection.js';
+import { ConfigError } from '../../../../functions/core/errors.js';
+import { change } from '../../sink-dynamodb/changes.js';
 
 const lowerEmail = defineProjection({
   entity: 'customer',

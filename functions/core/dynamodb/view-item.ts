@@ -1,6 +1,6 @@
-import type { Change } from '../core/change.js';
-import { PoisonError } from '../core/errors.js';
-import type { ViewState } from '../core/view-state.js';
+import type { Change } from '../change.js';
+import { PoisonError } from '../errors.js';
+import type { ViewState } from '../view-state.js';
 
 /**
  * Layout of one view item (DESIGN §4). The projected data is stored as *top-level*

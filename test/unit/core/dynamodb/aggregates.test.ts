@@ -5,9 +5,9 @@ import {
   defineAggregates,
   mergeContributions,
   parseAggregateSpecs,
-} from '../../../functions/core/aggregates.js';
-import { ConfigError, PoisonError } from '../../../functions/core/errors.js';
-import { change } from '../sink-dynamodb/changes.js';
+} from '../../../../functions/core/dynamodb/aggregates.js';
+import { ConfigError, PoisonError } from '../../../../functions/core/errors.js';
+import { change } from '../../sink-dynamodb/changes.js';
 
 const ordersByCustomer = defineAggregate({
   name: 'orders-by-customer',

@@ -3,9 +3,9 @@ import {
   assertStorable,
   fromViewItem,
   toViewItem,
-} from '../../../functions/adapters/dynamodb-view-item.js';
-import { applyChange, type ViewState } from '../../../functions/core/view-state.js';
-import { change } from './changes.js';
+} from '../../../../functions/core/dynamodb/view-item.js';
+import { applyChange, type ViewState } from '../../../../functions/core/view-state.js';
+import { change } from '../../sink-dynamodb/changes.js';
 
 const opts = { nowMs: 1_000_000, tombstoneTtlSeconds: 60 };
 

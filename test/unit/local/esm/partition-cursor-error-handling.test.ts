@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchVerdict } from '../../../local/esm/batch-response.js';
-import type { FetchedRecord } from '../../../local/esm/event-builder.js';
-import { type CursorSettings, PartitionCursor } from '../../../local/esm/partition-cursor.js';
+import type { BatchVerdict } from '../../../../local/esm/batch-response.js';
+import type { FetchedRecord } from '../../../../local/esm/event-builder.js';
+import { type CursorSettings, PartitionCursor } from '../../../../local/esm/partition-cursor.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSearchClient } from '../../../../functions/adapters/opensearch-client.js';
+import { openSearchClient } from '../../../functions/adapters/opensearch-client.js';
 
 // The client's wiring of each auth mode, observed on the wire by an in-process loopback
 // HTTP server (no cluster needed): what Amazon OpenSearch Service would receive.

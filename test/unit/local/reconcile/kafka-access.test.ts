@@ -2,7 +2,7 @@ import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { SASLOptions } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { kafkaAccess } from '../../../local/reconcile/kafka-access.js';
+import { kafkaAccess } from '../../../../local/reconcile/kafka-access.js';
 
 // Only the MSK control plane (GetBootstrapBrokers) is mocked: it cannot run here. The IAM
 // token is made by the real signer, which signs locally with the credentials it finds.

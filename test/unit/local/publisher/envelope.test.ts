@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineConfig } from '../../../functions/core/config.js';
-import { buildRecord, type ChangeInput, PublishError } from '../../../local/publisher/envelope.js';
-import { createVersionClock } from '../../../local/publisher/version-clock.js';
+import { parsePipelineConfig } from '../../../../functions/core/config.js';
+import {
+  buildRecord,
+  type ChangeInput,
+  PublishError,
+} from '../../../../local/publisher/envelope.js';
+import { createVersionClock } from '../../../../local/publisher/version-clock.js';
 
 const options = { clock: createVersionClock(() => 1_800_000_000_000), topic: 'customers' };
 const build = (input: ChangeInput, extra: Partial<typeof options> = {}) =>

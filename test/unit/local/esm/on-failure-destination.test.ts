@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchedRecord } from '../../../local/esm/event-builder.js';
-import { buildMskEvent } from '../../../local/esm/event-builder.js';
+import type { FetchedRecord } from '../../../../local/esm/event-builder.js';
+import { buildMskEvent } from '../../../../local/esm/event-builder.js';
 import {
   buildInvocationRecord,
   type FailedBatch,
-} from '../../../local/esm/on-failure-destination.js';
+} from '../../../../local/esm/on-failure-destination.js';
 
 const records: FetchedRecord[] = [1, 3].map((offset) => ({
   topic: 'orders',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { interpretResponse } from '../../../local/esm/batch-response.js';
-import type { FetchedRecord } from '../../../local/esm/event-builder.js';
-import { type CursorSettings, PartitionCursor } from '../../../local/esm/partition-cursor.js';
+import { interpretResponse } from '../../../../local/esm/batch-response.js';
+import type { FetchedRecord } from '../../../../local/esm/event-builder.js';
+import { type CursorSettings, PartitionCursor } from '../../../../local/esm/partition-cursor.js';
 
 const settings: CursorSettings = {
   batchSize: 4,

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildMskEvent } from '../../../local/esm/event-builder.js';
-import { SinkHost } from '../../../local/esm/sink-host.js';
+import { buildMskEvent } from '../../../../local/esm/event-builder.js';
+import { SinkHost } from '../../../../local/esm/sink-host.js';
 
 const handlerModule = fileURLToPath(
-  new URL('../../fixtures/esm/scripted-handler.ts', import.meta.url),
+  new URL('../../../fixtures/esm/scripted-handler.ts', import.meta.url),
 );
 
 const eventWith = (command: string, offset = 0) =>

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defineAggregate } from '../../../functions/core/dynamodb/aggregates.js';
-import type { ViewState } from '../../../functions/core/view-state.js';
-import { toMskRecord } from '../../../local/esm/event-builder.js';
+import { defineAggregate } from '../../../../functions/core/dynamodb/aggregates.js';
+import type { ViewState } from '../../../../functions/core/view-state.js';
+import { toMskRecord } from '../../../../local/esm/event-builder.js';
 import {
   compareAggregates,
   compareArchivePartition,
   compareStates,
-} from '../../../local/reconcile/compare.js';
-import { buildOracle } from '../../../local/reconcile/oracle.js';
+} from '../../../../local/reconcile/compare.js';
+import { buildOracle } from '../../../../local/reconcile/oracle.js';
 
 let offset = 0;
 const record = (key: string, value: unknown) =>

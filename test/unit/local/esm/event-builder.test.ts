@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { MskEvent } from '../../../functions/core/msk-event.js';
+import type { MskEvent } from '../../../../functions/core/msk-event.js';
 import {
   buildMskEvent,
   type FetchedRecord,
   fromKafkaJsMessage,
   timestampTypeOfConfig,
   toJavaSignedBytes,
-} from '../../../local/esm/event-builder.js';
+} from '../../../../local/esm/event-builder.js';
 
 // The example event of the AWS Lambda developer guide, "Using Lambda with Amazon MSK" →
 // "Example event" (https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html).
 const awsExample = (): MskEvent =>
   JSON.parse(
     readFileSync(
-      new URL('../../fixtures/esm/aws-lambda-msk-example-event.json', import.meta.url),
+      new URL('../../../fixtures/esm/aws-lambda-msk-example-event.json', import.meta.url),
       'utf8',
     ),
   ) as MskEvent;

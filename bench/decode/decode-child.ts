@@ -6,8 +6,8 @@
  * argv: <records> <rounds> <valueBytes> [only-path]
  */
 
+import { parsePipelineConfig } from '../../functions/contract/pipeline.js';
 import type { Change } from '../../functions/core/change.js';
-import { parsePipelineConfig } from '../../functions/core/config.js';
 import { toBatchEntry } from '../../functions/core/engine/decode-entry.js';
 import { DEFAULT_DECODE_LIMITS } from '../../functions/core/limits.js';
 import { decodeMskEvent } from '../../functions/core/msk-decode.js';

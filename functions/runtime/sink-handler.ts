@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../core/config.js';
+import type { PipelineConfig } from '../contract/pipeline.js';
 import type { EngineDeps } from '../core/engine/deps.js';
 import type { EngineLogger, MetricName } from '../core/engine/observability.js';
 import { processEvent } from '../core/engine/process-event.js';
@@ -59,9 +59,10 @@ export type SinkHandler = (
  * and for bugs (the invocation fails and Lambda retries the batch).
  *
  * @example
+ * // functions/<name>/create-handler.ts
+ * const config = readMySinkConfig(env); // its config.ts: readSinkCommonConfig + its own variables
  * export const handler = createSinkHandler({
- *   sink: new DynamoViewSink(...), ledger: dynamoLedgerFromEnv(env),
- *   quarantine: s3QuarantineFromEnv(env), pipeline: parsePipelineConfig(env.STAYSYNC_PIPELINE),
+ *   sink: new MySink(config), ...sinkLedgerAndQuarantine(config, env), pipeline: config.pipeline,
  * });
  */
 export function createSinkHandler(deps: SinkHandlerDeps): SinkHandler {

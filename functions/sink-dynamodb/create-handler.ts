@@ -1,8 +1,7 @@
-import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
-import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
 import type { AggregateDeclaration } from '../core/dynamodb/aggregates.js';
 import type { Projection } from '../core/dynamodb/projection.js';
 import { dynamoDbClient } from '../runtime/aws-clients.js';
+import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
 import {
   createSinkHandler,
   type SinkHandler,
@@ -61,8 +60,7 @@ export function createDynamoSinkHandler(
   return createSinkHandler({
     ...engine,
     sink,
-    ledger: dynamoLedgerFromEnv(env),
-    quarantine: s3QuarantineFromEnv(env),
+    ...sinkLedgerAndQuarantine(config, env),
     pipeline: config.pipeline,
   });
 }

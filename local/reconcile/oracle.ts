@@ -11,8 +11,8 @@
  * disagree on what a record means.
  */
 
+import { type PipelineConfig, topicSettings } from '../../functions/contract/pipeline.js';
 import type { Change } from '../../functions/core/change.js';
-import { type PipelineConfig, topicSettings } from '../../functions/core/config.js';
 import {
   type AggregateDeclaration,
   aggregateItemKey,

@@ -1,3 +1,4 @@
+import { parsePipelineAggregates } from '../../contract/pipeline.js';
 import { type Change, type ChangeOp, ChangeOps } from '../change.js';
 import { ConfigError, PoisonError } from '../errors.js';
 import { addDecimals, toDecimalString } from './aggregates-decimal.js';
@@ -128,32 +129,13 @@ export function defineAggregates(
 }
 
 /**
- * Reads the declarative aggregates from the `STAYSYNC_PIPELINE` JSON (its optional
- * `aggregates` array; other fields are the engine's). Throws ConfigError when invalid.
+ * Reads and validates the declarative aggregates of the `STAYSYNC_PIPELINE` JSON (its
+ * optional `aggregates` array; other fields are the engine's). Throws ConfigError when invalid.
  */
 export function parseAggregateSpecs(pipelineJson: string | undefined): readonly AggregateSpec[] {
-  if (pipelineJson === undefined || pipelineJson.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(pipelineJson);
-  } catch (err) {
-    throw new ConfigError(
-      `staysync: STAYSYNC_PIPELINE is not valid JSON: ${(err as Error).message}`,
-    );
-  }
-  const list = (parsed as { aggregates?: unknown } | null)?.aggregates;
-  if (list === undefined) return [];
-  if (!Array.isArray(list))
-    throw new ConfigError('staysync: STAYSYNC_PIPELINE.aggregates must be an array');
-  for (const spec of list) {
-    const groupBy = (spec as { groupBy?: unknown } | null)?.groupBy;
-    if (typeof groupBy === 'function' || (typeof groupBy !== 'string' && !Array.isArray(groupBy))) {
-      throw new ConfigError(
-        'staysync: STAYSYNC_PIPELINE.aggregates[].groupBy must be a field name or an array of them',
-      );
-    }
-  }
-  return defineAggregates(list as AggregateSpec[]) as readonly AggregateSpec[];
+  return defineAggregates(
+    parsePipelineAggregates(pipelineJson) as AggregateSpec[],
+  ) as readonly AggregateSpec[];
 }
 
 /** One event's effect on one aggregate item. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineConfig } from '../../../../functions/core/config.js';
+import { parsePipelineConfig } from '../../../../functions/contract/pipeline.js';
 import {
   buildRecord,
   type ChangeInput,

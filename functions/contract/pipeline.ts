@@ -1,27 +1,8 @@
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../core/errors.js';
+import { EnvVar } from './env.js';
 
-// Re-exported for callers that reach for config errors next to the config helpers.
-export { ConfigError };
-
-/**
- * Reads a required environment variable once (callers keep the result at module scope),
- * failing the cold start with a message naming the variable.
- */
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigError(`staysync: environment variable ${name} is required but not set`);
-  }
-  return value;
-}
-
-export function optionalEnv(
-  name: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
+/** `STAYSYNC_PIPELINE`, for messages. */
+const PIPELINE_ENV = EnvVar.pipeline;
 
 /**
  * How a topic's records are versioned (DESIGN §3.1):
@@ -58,7 +39,37 @@ export interface PipelineConfig {
   readonly topics: Readonly<Record<string, TopicSettings>>;
 }
 
-export const PIPELINE_ENV = 'STAYSYNC_PIPELINE';
+/**
+ * A declarative aggregate as JSON in `STAYSYNC_PIPELINE.aggregates` (docs/sink-dynamodb.md);
+ * the DynamoDB sink validates it in full (`defineAggregates`, core/dynamodb/aggregates.ts).
+ */
+export interface AggregateSpecJson {
+  readonly name: string;
+  readonly entity: string;
+  /** @default ['upsert'] */
+  readonly ops?: readonly ('upsert' | 'patch' | 'delete')[];
+  readonly groupBy: string | readonly string[];
+  readonly measures: Readonly<Record<string, { readonly count: true } | { readonly sum: string }>>;
+}
+
+/**
+ * What `STAYSYNC_PIPELINE` holds: infra writes it (`infra/config/validate.ts`
+ * `pipelineJson`), the functions read it ({@link parsePipelineConfig}, and the DynamoDB
+ * sink {@link parsePipelineAggregates}). Unset topic settings take their defaults.
+ */
+export interface PipelineJson {
+  readonly topics: Readonly<
+    Record<
+      string,
+      {
+        readonly versioning?: Versioning;
+        readonly format?: EnvelopeFormat;
+        readonly entity?: string;
+      }
+    >
+  >;
+  readonly aggregates?: readonly AggregateSpecJson[];
+}
 
 export function parsePipelineConfig(json: string | undefined): PipelineConfig {
   if (json === undefined || json.trim() === '') return Object.freeze({ topics: {} });
@@ -104,9 +115,6 @@ export function parsePipelineConfig(json: string | undefined): PipelineConfig {
   return Object.freeze({ topics: Object.freeze(topics) });
 }
 
-export const topicVersioning = (config: PipelineConfig, topic: string): Versioning =>
-  config.topics[topic]?.versioning ?? 'source';
-
 /** Settings of a topic, defaults filled in (source-versioned, auto-detected format). */
 export const topicSettings = (config: PipelineConfig, topic: string): TopicSettings =>
   config.topics[topic] ?? DEFAULT_TOPIC_SETTINGS;
@@ -121,3 +129,31 @@ const DEFAULT_TOPIC_SETTINGS: TopicSettings = Object.freeze({
  * keys: letters, digits, `_`, `-`, `.`, starting with a letter or digit, at most 128.
  */
 export const ENTITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The declarative aggregates of the `STAYSYNC_PIPELINE` JSON (its optional `aggregates`
+ * array; the topics are {@link parsePipelineConfig}'s), checked for shape only. Throws
+ * ConfigError when the JSON or the array is malformed.
+ */
+export function parsePipelineAggregates(json: string | undefined): readonly AggregateSpecJson[] {
+  if (json === undefined || json.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
+  }
+  const list = (parsed as { aggregates?: unknown } | null)?.aggregates;
+  if (list === undefined) return [];
+  if (!Array.isArray(list))
+    throw new ConfigError(`staysync: ${PIPELINE_ENV}.aggregates must be an array`);
+  for (const spec of list) {
+    const groupBy = (spec as { groupBy?: unknown } | null)?.groupBy;
+    if (typeof groupBy === 'function' || (typeof groupBy !== 'string' && !Array.isArray(groupBy))) {
+      throw new ConfigError(
+        `staysync: ${PIPELINE_ENV}.aggregates[].groupBy must be a field name or an array of them`,
+      );
+    }
+  }
+  return list as AggregateSpecJson[];
+}

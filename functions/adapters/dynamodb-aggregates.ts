@@ -11,6 +11,13 @@ import {
   type Contribution,
   mergeContributions,
 } from '../core/dynamodb/aggregates.js';
+import {
+  backoffDelay,
+  type Clock,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  systemClock,
+} from '../core/engine/retry-policy.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import { type CheckpointRef, checkpointKey, eventKey } from '../core/ledger.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
@@ -46,12 +53,13 @@ export interface DynamoAggregateWriterOptions {
   /** holds the `evt#` markers and the `ckpt#` checkpoints */
   readonly ledgerTable: string;
   readonly markerTtlSeconds: number;
-  /** attempts per transaction on conflicts/throttling. @default 8 */
-  readonly maxAttempts?: number;
+  /** attempts per transaction on conflicts/throttling (`maxAttempts`) and their backoff:
+   *  the engine's policy. @default DEFAULT_RETRY_POLICY */
+  readonly retry?: RetryPolicy;
   /** @default Date.now */
   readonly now?: () => number;
-  /** @default setTimeout-based */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** sleeps between attempts and draws their jitter. @default the system clock */
+  readonly clock?: Pick<Clock, 'sleep' | 'random'>;
 }
 
 /** TransactWriteItems limits: 100 actions, 4 MB (we keep a margin on the size). */
@@ -78,9 +86,9 @@ export class DynamoAggregateWriter {
 
   constructor(opts: DynamoAggregateWriterOptions) {
     this.#opts = {
-      maxAttempts: 8,
+      retry: DEFAULT_RETRY_POLICY,
       now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      clock: systemClock,
       ...opts,
     };
   }
@@ -253,11 +261,13 @@ export class DynamoAggregateWriter {
         pending = pending.filter((w) => !drop.has(w));
         capBelowPoison();
         if (retriable !== undefined && drop.size === 0) {
-          if (attempt >= this.#opts.maxAttempts || ctx.remainingTimeMs() < MIN_REMAINING_MS) {
+          if (attempt >= this.#opts.retry.maxAttempts || ctx.remainingTimeMs() < MIN_REMAINING_MS) {
             outcomes.push(...pending.map((w) => failure(w, retriable)));
             return { outcomes, failed: retriable, checkpointed };
           }
-          await this.#opts.sleep(backoffMs(attempt));
+          // the engine's full-jitter backoff: up to 50 ms, 100 ms, ... capped at 2 s
+          const { retry, clock } = this.#opts;
+          await clock.sleep(backoffDelay(retry, attempt - 1, clock.random));
         }
       }
     }
@@ -367,7 +377,3 @@ const estimateBytes = (work: AggregateWork): number =>
   256 +
   Buffer.byteLength(work.change.eventId) +
   work.contributions.reduce((n, c) => n + 256 + Buffer.byteLength(c.group) * 2, 0);
-
-/** Full-jitter exponential backoff: up to 50 ms, 100 ms, ... capped at 2 s. */
-const backoffMs = (attempt: number): number =>
-  Math.random() * Math.min(2_000, 50 * 2 ** (attempt - 1));

@@ -14,6 +14,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/limits.js';
 import type { MskBatchResponse, MskEvent } from '../core/msk-event.js';
 import type { Quarantine } from '../core/quarantine.js';
 import type { Sink } from '../core/sink.js';
+import type { LambdaContextLike } from './lambda-context.js';
 import {
   type MetricsPublisher,
   powertoolsLogger,
@@ -40,10 +41,6 @@ export interface SinkHandlerDeps {
   readonly retry?: Partial<RetryPolicy>;
   /** @default the system clock (tests inject one that does not sleep) */
   readonly clock?: Clock;
-}
-
-export interface LambdaContextLike {
-  getRemainingTimeInMillis?(): number;
 }
 
 export type SinkHandler = (

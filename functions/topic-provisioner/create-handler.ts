@@ -1,6 +1,7 @@
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import type { Admin } from 'kafkajs';
 import { iamBootstrapBrokers, mskIamKafka } from '../adapters/kafka-admin-msk.js';
+import type { LambdaContextLike } from '../runtime/lambda-context.js';
 import {
   type CfnRequest,
   type CfnResponse,
@@ -20,11 +21,6 @@ export interface ProvisionerDeps {
   readonly send?: (url: string, body: CfnResponse) => Promise<void>;
   /** Where the one JSON log line per request goes. @default console.log (CloudWatch Logs) */
   readonly log?: (line: string) => void;
-}
-
-export interface LambdaContextLike {
-  getRemainingTimeInMillis?(): number;
-  readonly logStreamName?: string;
 }
 
 const PHYSICAL_PREFIX = 'kafka-topic:';

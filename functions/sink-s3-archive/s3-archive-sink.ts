@@ -148,10 +148,7 @@ export class S3ArchiveSink implements Sink {
     const first = records[0];
     const last = records[records.length - 1];
     if (first === undefined || last === undefined) return { outcomes };
-    const context = { sink: this.name, topic, partition };
-    const ref: CheckpointRef = { sink: this.name, topic, partition };
     const partKey = `${topic}\u0000${partition}`;
-    const checkpoint = batch.checkpoint ?? -1;
     const now = this.now();
 
     // What existing objects can this batch meet? Taken out while the batch runs: only a
@@ -159,161 +156,217 @@ export class S3ArchiveSink implements Sink {
     // one, may have created its object).
     const prior = this.knowledge.get(partKey);
     this.knowledge.delete(partKey);
+    const { base, covered } = await this.known(batch, records, prior, now);
+    const run: WriteRun = {
+      batch,
+      ref: { sink: this.name, topic, partition },
+      outcomes,
+      covered,
+      complete: true,
+      surprised: false,
+      aheadTo: batch.checkpoint ?? -1,
+      missingObjects: 0,
+    };
+    let pending = records;
+    while (pending.length > 0) pending = await this.writeNext(run, pending);
+    return this.finish(run, base, partKey, last.offset, now);
+  }
+
+  /** The objects the batch can meet: from what this process knows, else from a scan. */
+  private async known(
+    batch: SinkBatch,
+    records: readonly KafkaRecord[],
+    prior: ArchiveKnowledge | undefined,
+    now: number,
+  ): Promise<{ base: Omit<ArchiveKnowledge, 'ranges' | 'at'>; covered: CoveredRange[] }> {
+    const first = records[0] as KafkaRecord;
+    const last = records[records.length - 1] as KafkaRecord;
     const dates = dateSpanOf(records.map((r) => utcDate(r.timestamp))) as DateSpan;
     const shape = { checkpoint: batch.checkpoint, first: first.offset, last: last.offset, dates };
-    let base: Omit<ArchiveKnowledge, 'ranges' | 'at'>;
-    const covered: CoveredRange[] = [];
     if (prior !== undefined && trusts(prior, shape, now, this.ttlMs)) {
       this.stats.trusted++;
-      base = prior;
-      covered.push(...prior.ranges);
-    } else {
-      const mode: ScanMode =
-        first.offset === checkpoint + 1
-          ? 'forward'
-          : batch.checkpoint === null
-            ? 'everyDay'
-            : 'window';
+      return { base: prior, covered: [...prior.ranges] };
+    }
+    const checkpoint = batch.checkpoint ?? -1;
+    const mode: ScanMode =
+      first.offset === checkpoint + 1
+        ? 'forward'
+        : batch.checkpoint === null
+          ? 'everyDay'
+          : 'window';
+    this.stats.scans++;
+    const lo = mode === 'forward' ? first.offset : checkpoint + 1;
+    const found = await this.scan.around(batch.topic, batch.partition, records, lo, mode);
+    const base = {
+      after: first.offset - 1,
+      until: found.nextStart === null ? Number.POSITIVE_INFINITY : found.nextStart - 1,
+      dates: found.dates,
+    };
+    return { base, covered: [...found.ranges] };
+  }
+
+  /**
+   * Plans the pending records against the known objects and writes the first new object;
+   * returns the records still pending (none: done, or stopped at a retriable failure).
+   */
+  private async writeNext(run: WriteRun, pending: KafkaRecord[]): Promise<KafkaRecord[]> {
+    if (!run.complete) {
+      // Someone wrote while we planned: learn what else they wrote before writing more.
       this.stats.scans++;
-      const lo = mode === 'forward' ? first.offset : checkpoint + 1;
-      const found = await this.scan.around(topic, partition, records, lo, mode);
-      covered.push(...found.ranges);
-      base = {
-        after: first.offset - 1,
-        until: found.nextStart === null ? Number.POSITIVE_INFINITY : found.nextStart - 1,
-        dates: found.dates,
-      };
+      const { topic, partition } = run.batch;
+      const from = (pending[0] as KafkaRecord).offset;
+      const again = await this.scan.around(topic, partition, pending, from, 'forward');
+      run.covered.push(...again.ranges);
+      run.complete = true;
     }
-
-    let pending = records;
-    let missingObjects = 0;
-    let complete = true; // `covered` holds every object starting within `pending`
-    let surprised = false;
-    let aheadTo = checkpoint; // the checkpoint, as far as this call moved it
-    while (pending.length > 0) {
-      if (!complete) {
-        // Someone wrote while we planned: learn what else they wrote before writing more.
-        this.stats.scans++;
-        const again = await this.scan.around(
-          topic,
-          partition,
-          pending,
-          (pending[0] as KafkaRecord).offset,
-          'forward',
-        );
-        covered.push(...again.ranges);
-        complete = true;
+    const plan = planSegments(
+      pending.map((r) => r.offset),
+      run.covered,
+    );
+    const dup = new Set(plan.covered);
+    for (const i of dup)
+      run.outcomes.push({ offset: (pending[i] as KafkaRecord).offset, status: 'duplicate' });
+    const seg = plan.segments[0];
+    if (seg === undefined) return [];
+    const segment = pending.slice(seg.from, seg.to);
+    const uncovered = pending.filter((_, i) => !dup.has(i));
+    const tail = segment[segment.length - 1] as KafkaRecord;
+    const afterSegment = uncovered.filter((r) => r.offset > tail.offset);
+    try {
+      if (!(await this.closeHoleBefore(run, segment[0] as KafkaRecord, uncovered))) return [];
+      return (await this.put(run, segment)) ? afterSegment : uncovered;
+    } catch (err) {
+      if (!(err instanceof StaysyncError)) throw err;
+      if (err.retriable) {
+        // Stop at the first retriable failure: later records wait for the retry, so the
+        // checkpoint (lowest unapplied - 1) stays at an object's end.
+        for (const r of uncovered)
+          run.outcomes.push({ offset: r.offset, status: 'retry', error: err });
+        return [];
       }
-      const plan = planSegments(
-        pending.map((r) => r.offset),
-        covered,
+      // S3 refused this object (a 4xx that is not about access or configuration): its
+      // records go to quarantine with the reason, the rest of the batch goes on.
+      if (!(err instanceof PoisonError)) throw err;
+      for (const r of segment)
+        run.outcomes.push({ offset: r.offset, status: 'poison', error: err });
+      return afterSegment;
+    }
+  }
+
+  /**
+   * The record before an object starting at `head` is not archived (skipped by the
+   * mapping, absent from the log, quarantined): a writer resuming before it from what it
+   * remembers would plan one object across the hole and this one. Moves the checkpoint past
+   * the hole first; false (the uncovered records wait) while a record S3 refused may not be
+   * quarantined yet. (Without a checkpoint nobody plans from memory, and a batch without
+   * one lists every day: it stays so rather than trade that for a lookback window.)
+   */
+  private async closeHoleBefore(
+    run: WriteRun,
+    head: KafkaRecord,
+    uncovered: readonly KafkaRecord[],
+  ): Promise<boolean> {
+    const before = head.offset - 1;
+    if (run.batch.checkpoint === null || before <= run.aheadTo || holdsOffset(run.covered, before))
+      return true;
+    const floor = this.poisonFloors.current(run.batch, run.outcomes);
+    if (floor < head.offset) {
+      const error = new RetriableError(
+        `archiving from offset ${head.offset} waits for offset ${floor}, which S3 refused, to be quarantined`,
+        { context: run.ref },
       );
-      const dup = new Set(plan.covered);
-      for (const i of dup)
-        outcomes.push({ offset: (pending[i] as KafkaRecord).offset, status: 'duplicate' });
-      const seg = plan.segments[0];
-      if (seg === undefined) break;
-      const segment = pending.slice(seg.from, seg.to);
-      const uncovered = pending.filter((_, i) => !dup.has(i));
-      const head = segment[0] as KafkaRecord;
-      const tail = segment[segment.length - 1] as KafkaRecord;
-      const afterSegment = uncovered.filter((r) => r.offset > tail.offset);
-      const key = archiveObjectKey(this.prefix, {
-        topic,
-        partition,
-        date: utcDate(head.timestamp),
-        startOffset: head.offset,
-      });
-      try {
-        if (
-          batch.checkpoint !== null &&
-          head.offset - 1 > aheadTo &&
-          !holdsOffset(covered, head.offset - 1)
-        ) {
-          // The record before this object is not archived (skipped by the mapping, absent
-          // from the log, quarantined): a writer resuming before it from what it remembers
-          // would plan one object across the hole and this one. Move the checkpoint past the
-          // hole first. (Without a checkpoint nobody plans from memory, and a batch without
-          // one lists every day: it stays so rather than trade that for a lookback window.)
-          const floor = this.poisonFloors.current(batch, outcomes);
-          if (floor < head.offset) {
-            const error = new RetriableError(
-              `archiving from offset ${head.offset} waits for offset ${floor}, which S3 refused, to be quarantined`,
-              { context },
-            );
-            for (const r of uncovered) outcomes.push({ offset: r.offset, status: 'retry', error });
-            pending = [];
-            break;
-          }
-          await this.ledger.advanceCheckpoint(ref, head.offset - 1);
-          this.stats.writeAheads++;
-          aheadTo = head.offset - 1;
-        }
-        const encoded = await encodeArchiveObject(segment);
-        this.stats.puts++;
-        const put = await this.store.putIfAbsent(key, encoded.body, encoded.metadata);
-        if (put === 'created') {
-          this.stats.created++;
-          for (const r of segment) outcomes.push({ offset: r.offset, status: 'applied' });
-          covered.push(encoded.range);
-          pending = afterSegment;
-          continue;
-        }
-        // Another writer created the object that starts here: learn what it covers.
-        this.stats.exists++;
-        this.stats.inspects++;
-        surprised = true;
-        const existing = await this.store.inspect(key);
-        if (existing === null) {
-          // Gone between our write and our read (e.g. a lifecycle rule): write again.
-          if (++missingObjects >= MISSING_ATTEMPTS) {
-            throw new RetriableError(`archive object ${key} exists and vanishes repeatedly`, {
-              context,
-            });
-          }
-        } else {
-          assertCovers(existing, head.offset, key, context);
-          covered.push(existing);
-          complete = false;
-        }
-        pending = uncovered;
-      } catch (err) {
-        if (!(err instanceof StaysyncError)) throw err;
-        if (err.retriable) {
-          // Stop at the first retriable failure: later records wait for the retry, so the
-          // checkpoint (lowest unapplied - 1) stays at an object's end.
-          for (const r of uncovered)
-            outcomes.push({ offset: r.offset, status: 'retry', error: err });
-          pending = [];
-          break;
-        }
-        // S3 refused this object (a 4xx that is not about access or configuration): its
-        // records go to quarantine with the reason, the rest of the batch goes on.
-        if (!(err instanceof PoisonError)) throw err;
-        for (const r of segment) outcomes.push({ offset: r.offset, status: 'poison', error: err });
-        pending = afterSegment;
-      }
+      for (const r of uncovered) run.outcomes.push({ offset: r.offset, status: 'retry', error });
+      return false;
     }
+    await this.ledger.advanceCheckpoint(run.ref, before);
+    this.stats.writeAheads++;
+    run.aheadTo = before;
+    return true;
+  }
 
+  /** Writes `segment` as a new object; false when another writer had created it first. */
+  private async put(run: WriteRun, segment: readonly KafkaRecord[]): Promise<boolean> {
+    const { topic, partition } = run.batch;
+    const head = segment[0] as KafkaRecord;
+    const key = archiveObjectKey(this.prefix, {
+      topic,
+      partition,
+      date: utcDate(head.timestamp),
+      startOffset: head.offset,
+    });
+    const encoded = await encodeArchiveObject(segment);
+    this.stats.puts++;
+    const put = await this.store.putIfAbsent(key, encoded.body, encoded.metadata);
+    if (put === 'created') {
+      this.stats.created++;
+      for (const r of segment) run.outcomes.push({ offset: r.offset, status: 'applied' });
+      run.covered.push(encoded.range);
+      return true;
+    }
+    // Another writer created the object that starts here: learn what it covers.
+    this.stats.exists++;
+    this.stats.inspects++;
+    run.surprised = true;
+    const existing = await this.store.inspect(key);
+    if (existing === null) {
+      // Gone between our write and our read (e.g. a lifecycle rule): write again.
+      if (++run.missingObjects >= MISSING_ATTEMPTS) {
+        throw new RetriableError(`archive object ${key} exists and vanishes repeatedly`, {
+          context: run.ref,
+        });
+      }
+    } else {
+      assertCovers(existing, head.offset, key, run.ref);
+      run.covered.push(existing);
+      run.complete = false;
+    }
+    return false;
+  }
+
+  /** Remembers what the batch learnt, and checkpoints past it when objects reach beyond. */
+  private async finish(
+    run: WriteRun,
+    base: Omit<ArchiveKnowledge, 'ranges' | 'at'>,
+    partKey: string,
+    lastOffset: number,
+    now: number,
+  ): Promise<SinkResult> {
+    const { outcomes, covered } = run;
     const retrying = outcomes.some((o) => o.status === 'retry');
     // objects reaching into the batch, and how far the last of them goes
-    const reaching = covered.filter((r) => r.startOffset <= last.offset);
+    const reaching = covered.filter((r) => r.startOffset <= lastOffset);
     const maxEnd = reaching.reduce((m, r) => Math.max(m, r.endOffset), -1);
-    if (!retrying && !surprised) {
-      const expected = Math.max(last.offset, maxEnd);
+    if (!retrying && !run.surprised) {
+      const expected = Math.max(lastOffset, maxEnd);
       this.knowledge.set(partKey, afterBatch(base, expected, covered, now));
     }
-    const floor = this.poisonFloors.settle(batch, outcomes);
-    if (retrying || maxEnd <= last.offset) return { outcomes };
-    const result = await checkpointPastBatch(this.ledger, ref, {
+    const floor = this.poisonFloors.settle(run.batch, outcomes);
+    if (retrying || maxEnd <= lastOffset) return { outcomes };
+    const result = await checkpointPastBatch(this.ledger, run.ref, {
       outcomes,
       reaching,
-      lastOffset: last.offset,
+      lastOffset,
       floor,
     });
     if (result.checkpointedThrough !== undefined) this.stats.ownCheckpoints++;
     return result;
   }
+}
+
+/** One `apply` call's progress through its batch. */
+interface WriteRun {
+  readonly batch: SinkBatch;
+  readonly ref: CheckpointRef;
+  readonly outcomes: RecordOutcome[];
+  /** the objects known to start within the batch or reach into it */
+  readonly covered: CoveredRange[];
+  /** `covered` holds every object starting within the pending records */
+  complete: boolean;
+  /** a PutObject met an object nobody expected */
+  surprised: boolean;
+  /** the checkpoint, as far as this call moved it */
+  aheadTo: number;
+  missingObjects: number;
 }
 
 /** The archive contradicts itself: nothing to retry, nothing to quarantine, a human must look. */

@@ -9,7 +9,7 @@ import {
   sendResponse,
   successResponse,
 } from './cfn-response.js';
-import { parseTopicProperties } from './desired-topic.js';
+import { type DesiredTopic, parseTopicProperties } from './desired-topic.js';
 import { ensureTopic, removeTopic } from './reconcile.js';
 
 export interface ProvisionerDeps {
@@ -45,6 +45,25 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
     );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Removes or reconciles the topic on the cluster; the custom resource's `Data`. */
+async function provision(
+  admin: Admin,
+  remove: boolean,
+  desired: DesiredTopic,
+): Promise<Record<string, string>> {
+  if (remove) {
+    const outcome = await removeTopic(admin, desired);
+    return { TopicName: desired.name, Outcome: outcome };
+  }
+  const result = await ensureTopic(admin, desired);
+  return {
+    TopicName: desired.name,
+    Partitions: String(result.partitions),
+    Outcome: result.action,
+    Changes: result.changes.join('; '),
+  };
 }
 
 /**
@@ -86,20 +105,7 @@ export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}
     const admin = adminFor(brokers);
     await admin.connect();
     try {
-      if (req.RequestType === 'Delete') {
-        const outcome = await removeTopic(admin, desired);
-        return { physicalId, data: { TopicName: desired.name, Outcome: outcome } };
-      }
-      const result = await ensureTopic(admin, desired);
-      return {
-        physicalId,
-        data: {
-          TopicName: desired.name,
-          Partitions: String(result.partitions),
-          Outcome: result.action,
-          Changes: result.changes.join('; '),
-        },
-      };
+      return { physicalId, data: await provision(admin, req.RequestType === 'Delete', desired) };
     } finally {
       await admin.disconnect();
     }

@@ -12,7 +12,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { EnvVar } from '../../functions/contract/env.js';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 
 /** The baseline's own variable: the Powertools idempotency table. */
 export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';

@@ -6,7 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openSearchClient } from '../../functions/adapters/opensearch-client.js';
 import { EnvVar } from '../../functions/contract/env.js';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
 import { createHandler as createDynamoHandler } from '../../functions/sink-dynamodb/create-handler.js';
 import { readOpenSearchSinkConfig } from '../../functions/sink-opensearch/config.js';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { EnvVar } from '../../functions/contract/env.js';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 import {
   createResources,
   deleteResources,

@@ -1,7 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StaysyncStack } from '../../infra/stacks/staysync-stack.js';
-import { logicalIdOf, synthTemplates } from './support/pipeline-app.js';
+import type { StaysyncStack } from '../../../infra/stacks/staysync-stack.js';
+import { logicalIdOf, synthTemplates } from '../support/pipeline-app.js';
 
 type Synth = ReturnType<typeof synthTemplates>;
 let s: Synth;

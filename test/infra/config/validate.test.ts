@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stages } from '../../infra/config/stages.js';
-import type { PipelineSettings } from '../../infra/config/types.js';
-import { PipelineConfigError, validatePipelineSettings } from '../../infra/config/validate.js';
+import { stages } from '../../../infra/config/stages.js';
+import type { PipelineSettings } from '../../../infra/config/types.js';
+import { PipelineConfigError, validatePipelineSettings } from '../../../infra/config/validate.js';
 
 const valid: PipelineSettings = {
   stageName: 'test',

@@ -6,22 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MskEvent } from '../../../functions/core/msk-event.js';
-import { s3Client } from '../../../functions/runtime/aws-clients.js';
+import type { MskEvent } from '../../../../functions/core/msk-event.js';
+import { s3Client } from '../../../../functions/runtime/aws-clients.js';
 import {
   EventSourceMapping,
   type InvocationInfo,
   type MappingSettings,
-} from '../../../local/esm/event-source-mapping.js';
-import { S3FailureDestination } from '../../../local/esm/on-failure-destination.js';
-import { SinkHost } from '../../../local/esm/sink-host.js';
-import { createPublisher, type Publisher } from '../../../local/publisher/publisher.js';
-import { emptyAndDeleteBucket } from '../../support/moto.js';
-import { loadStackEnv } from '../../support/stack-env.js';
+} from '../../../../local/esm/event-source-mapping.js';
+import { S3FailureDestination } from '../../../../local/esm/on-failure-destination.js';
+import { SinkHost } from '../../../../local/esm/sink-host.js';
+import { createPublisher, type Publisher } from '../../../../local/publisher/publisher.js';
+import { emptyAndDeleteBucket } from '../../../support/moto.js';
+import { loadStackEnv } from '../../../support/stack-env.js';
 
 const stack = loadStackEnv();
 const handlerModule = fileURLToPath(
-  new URL('../../fixtures/esm/scripted-handler.ts', import.meta.url),
+  new URL('../../../fixtures/esm/scripted-handler.ts', import.meta.url),
 );
 const run = randomUUID().slice(0, 8);
 const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });

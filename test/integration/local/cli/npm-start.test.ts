@@ -7,18 +7,18 @@ import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
-import { deleteResources, runNames } from '../../../local/demo/resources.js';
-import { reconcile } from '../../../local/reconcile/reconcile.js';
-import { readDynamoView } from '../../../local/reconcile/stores.js';
-import { readEnvFile } from '../../../local/stack/env-file.js';
-import { ownerOf } from '../../../local/stack/pid-records.js';
-import { services } from '../../../local/stack/services/index.js';
-import { stackPaths } from '../../../local/stack/support/paths.js';
-import { loadStackEnv } from '../../support/stack-env.js';
+import { dynamoDbClient, s3Client } from '../../../../functions/runtime/aws-clients.js';
+import { deleteResources, runNames } from '../../../../local/demo/resources.js';
+import { reconcile } from '../../../../local/reconcile/reconcile.js';
+import { readDynamoView } from '../../../../local/reconcile/stores.js';
+import { readEnvFile } from '../../../../local/stack/env-file.js';
+import { ownerOf } from '../../../../local/stack/pid-records.js';
+import { services } from '../../../../local/stack/services/index.js';
+import { stackPaths } from '../../../../local/stack/support/paths.js';
+import { loadStackEnv } from '../../../support/stack-env.js';
 
 const stack = loadStackEnv();
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const runId = `it${randomUUID().slice(0, 8)}`;
 const names = runNames(runId);
 

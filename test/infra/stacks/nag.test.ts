@@ -2,9 +2,9 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { stages } from '../../infra/config/stages.js';
-import { StaysyncStack } from '../../infra/stacks/staysync-stack.js';
-import { importedStage } from './support/pipeline-app.js';
+import { stages } from '../../../infra/config/stages.js';
+import { StaysyncStack } from '../../../infra/stacks/staysync-stack.js';
+import { importedStage } from '../support/pipeline-app.js';
 
 // Bundling is skipped: cdk-nag reads the templates, not the zips.
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });

@@ -209,23 +209,20 @@ async function buildSystem(
     [EnvVar.quarantineBucket]: quarantine,
     [EnvVar.pipeline]: JSON.stringify({ topics: {} }),
   };
+  const sinkEnv = (sink: string, own: Record<string, string>) => ({
+    ...common,
+    [EnvVar.sinkName]: sink,
+    ...own,
+  });
   switch (system) {
     case 'dynamodb': {
       const view = await bench.createTable(`bench-view-${id}`);
-      const handler = createDynamoHandler({
-        ...common,
-        [EnvVar.sinkName]: 'dynamodb',
-        [EnvVar.viewTable]: view,
-      });
+      const handler = createDynamoHandler(sinkEnv('dynamodb', { [EnvVar.viewTable]: view }));
       return { invoke: (e) => handler(e, context()) };
     }
     case 'opensearch': {
       const prefix = `bench-${id}`;
-      const env = {
-        ...common,
-        [EnvVar.sinkName]: 'opensearch',
-        [EnvVar.indexPrefix]: prefix,
-      };
+      const env = sinkEnv('opensearch', { [EnvVar.indexPrefix]: prefix });
       const handler = createOpenSearchHandler(env);
       const os = meterOpenSearch(openSearchClient(readOpenSearchSinkConfig(env).client));
       bench.defer(() => deleteIndices(bench.stack.opensearchEndpoint, prefix));
@@ -233,12 +230,12 @@ async function buildSystem(
     }
     case 's3-archive': {
       const bucket = await bench.createBucket(`bench-archive-${id}`);
-      const handler = createArchiveHandler({
-        ...common,
-        [EnvVar.sinkName]: 's3-archive',
-        [EnvVar.archiveBucket]: bucket,
-        [EnvVar.archivePrefix]: 'archive',
-      });
+      const handler = createArchiveHandler(
+        sinkEnv('s3-archive', {
+          [EnvVar.archiveBucket]: bucket,
+          [EnvVar.archivePrefix]: 'archive',
+        }),
+      );
       return { invoke: (e) => handler(e, context()) };
     }
     case 'baseline': {

@@ -37,13 +37,8 @@ export async function processPartition(
   if (first === undefined) return { failedAt: null };
 
   // 1. Checkpoint.
-  const read = await withRetry(
-    'read checkpoint',
-    () => deps.ledger.readCheckpoint(where),
-    deps,
-    budget,
-    where,
-  );
+  const readCheckpoint = () => deps.ledger.readCheckpoint(where);
+  const read = await withRetry('read checkpoint', readCheckpoint, deps, budget, where);
   if (!read.ok)
     return fail(deps, where, first.record.offset, part.records.length, 'checkpoint read failed');
   const checkpoint = read.value;

@@ -13,10 +13,7 @@ import { DynamoLedger } from '../../../functions/adapters/ledger-dynamodb.js';
 import { StaysyncError } from '../../../functions/core/errors.js';
 import { checkpointKey } from '../../../functions/core/ledger.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
-import {
-  readSinkCommonConfig,
-  sinkLedgerAndQuarantine,
-} from '../../../functions/runtime/sink-config.js';
+import * as sinkConfig from '../../../functions/runtime/sink-config.js';
 import { countRequests } from '../../support/aws-request-counter.js';
 import { createPkTable, uniqueName } from '../../support/moto.js';
 import { loadStackEnv } from '../../support/stack-env.js';
@@ -140,5 +137,7 @@ describe('DynamoLedger', () => {
 
 /** The ledger a sink builds from its environment (runtime/sink-config.ts). */
 const ledgerFromEnv = (vars: NodeJS.ProcessEnv) =>
-  sinkLedgerAndQuarantine(readSinkCommonConfig({ QUARANTINE_BUCKET: 'q', ...vars }, 'view'), vars)
-    .ledger;
+  sinkConfig.sinkLedgerAndQuarantine(
+    sinkConfig.readSinkCommonConfig({ QUARANTINE_BUCKET: 'q', ...vars }, 'view'),
+    vars,
+  ).ledger;

@@ -7,10 +7,7 @@ import { silentLogger } from '../../../functions/core/engine/observability.js';
 import { StaysyncError } from '../../../functions/core/errors.js';
 import type { QuarantineEntry } from '../../../functions/core/quarantine.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
-import {
-  readSinkCommonConfig,
-  sinkLedgerAndQuarantine,
-} from '../../../functions/runtime/sink-config.js';
+import * as sinkConfig from '../../../functions/runtime/sink-config.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';
 import { countRequests } from '../../support/aws-request-counter.js';
 import { createPkTable, emptyAndDeleteBucket } from '../../support/moto.js';
@@ -148,4 +145,4 @@ describe('createSinkHandler with the DynamoDB ledger and the S3 quarantine', () 
 
 /** The ledger and quarantine a sink builds from its environment (runtime/sink-config.ts). */
 const fromEnv = (vars: NodeJS.ProcessEnv) =>
-  sinkLedgerAndQuarantine(readSinkCommonConfig(vars, 'view'), vars);
+  sinkConfig.sinkLedgerAndQuarantine(sinkConfig.readSinkCommonConfig(vars, 'view'), vars);

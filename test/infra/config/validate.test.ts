@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import {
+  parsePipelineAggregates,
+  parsePipelineConfig,
+} from '../../../functions/contract/pipeline.js';
 import { stages } from '../../../infra/config/stages.js';
 import type { PipelineSettings } from '../../../infra/config/types.js';
-import { PipelineConfigError, validatePipelineSettings } from '../../../infra/config/validate.js';
+import {
+  PipelineConfigError,
+  pipelineJson,
+  validatePipelineSettings,
+} from '../../../infra/config/validate.js';
 
 const valid: PipelineSettings = {
   stageName: 'test',
@@ -131,5 +139,55 @@ describe('stage configuration', () => {
       'sinks.redis is not a sink; expected one of dynamodb, opensearch, s3-archive',
       'sinks must configure at least one sink',
     ]);
+  });
+
+  it('passes format, entity and aggregates to the sinks in STAYSYNC_PIPELINE, as they parse it', () => {
+    const aggregates = [
+      { name: 'n', entity: 'order', groupBy: 'customerId', measures: { n: { count: true } } },
+    ] as const;
+    const r = validatePipelineSettings({
+      ...valid,
+      topics: [{ name: 'orders', partitions: 3, format: 'debezium', entity: 'order' }],
+      sinks: { dynamodb: { topics: ['orders'], aggregates } },
+    });
+    const json = pipelineJson(r, r.sinks[0] as (typeof r.sinks)[number]);
+    expect(parsePipelineConfig(json)).toEqual({
+      topics: { orders: { versioning: 'source', format: 'debezium', entity: 'order' } },
+    });
+    expect(parsePipelineAggregates(json)).toEqual(aggregates);
+  });
+
+  it('writes only the versioning of a topic that sets nothing else', () => {
+    const r = validatePipelineSettings(valid);
+    expect(pipelineJson(r, r.sinks[0] as (typeof r.sinks)[number])).toBe(
+      '{"topics":{"orders":{"versioning":"source"}}}',
+    );
+  });
+
+  it('rejects a bad format or entity, and aggregates on a sink other than dynamodb or invalid', () => {
+    const problems = problemsOf({
+      ...valid,
+      topics: [{ name: 'orders', partitions: 3, format: 'xml' as 'auto', entity: 'bad entity' }],
+      sinks: {
+        dynamodb: {
+          topics: ['orders'],
+          aggregates: [{ name: 'n', entity: 'order', groupBy: 'c', measures: {} }],
+        },
+        opensearch: {
+          topics: ['orders'],
+          aggregates: [
+            { name: 'n', entity: 'order', groupBy: 'c', measures: { n: { count: true } } },
+          ],
+        },
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/format must be one of auto, native, debezium/),
+        expect.stringMatching(/entity must match/),
+        expect.stringMatching(/sinks\.dynamodb\.aggregates: /),
+        expect.stringMatching(/sinks\.opensearch\.aggregates: only the dynamodb sink/),
+      ]),
+    );
   });
 });

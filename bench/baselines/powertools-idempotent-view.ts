@@ -11,7 +11,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import { EnvVar } from '../../functions/contract/env.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
+
+/** The baseline's own variable: the Powertools idempotency table. */
+export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';
 
 interface ChangeEnvelope {
   readonly id: string;
@@ -31,8 +35,8 @@ export interface BaselineHandler {
 }
 
 export function createBaselineHandler(env: NodeJS.ProcessEnv): BaselineHandler {
-  const viewTable = required(env, 'VIEW_TABLE');
-  const idempotencyTable = required(env, 'IDEMPOTENCY_TABLE');
+  const viewTable = required(env, EnvVar.viewTable);
+  const idempotencyTable = required(env, IDEMPOTENCY_TABLE_ENV);
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   const client = new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',

@@ -7,7 +7,7 @@
 import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
 import type { SchemaConfig } from '@aws-lambda-powertools/kafka/types';
 import { z } from 'zod';
-import type { MskEvent } from '../../functions/core/msk-event.js';
+import type { MskEvent } from '../../functions/core/index.js';
 
 export const EnvelopeSchema = z.object({
   id: z.string().min(1).max(512),

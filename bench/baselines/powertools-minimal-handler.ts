@@ -5,10 +5,11 @@ import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { EnvVar } from '../../functions/contract/env.js';
 import { EnvelopeSchema, type ParsedEnvelope } from './powertools-kafka-decode.js';
 
-const table = process.env.VIEW_TABLE;
-if (table === undefined) throw new Error('VIEW_TABLE is required');
+const table = process.env[EnvVar.viewTable];
+if (table === undefined) throw new Error(`${EnvVar.viewTable} is required`);
 const logger = new Logger({ serviceName: 'baseline' });
 const client = new DynamoDBClient({});
 

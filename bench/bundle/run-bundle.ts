@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { EnvVar } from '../../functions/contract/env.js';
+import { IDEMPOTENCY_TABLE_ENV } from '../baselines/powertools-idempotent-view.js';
 import { median, round } from '../lib/stats.js';
 
 const run = promisify(execFile);
@@ -51,16 +53,16 @@ const INIT_ENV: Record<string, string> = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
-  SINK_NAME: 'bench',
-  LEDGER_TABLE: 'ledger',
-  VIEW_TABLE: 'view',
-  IDEMPOTENCY_TABLE: 'idempotency',
-  OPENSEARCH_ENDPOINT: 'http://127.0.0.1:9',
-  INDEX_PREFIX: 'bench',
-  ARCHIVE_BUCKET: 'archive',
-  ARCHIVE_PREFIX: 'archive',
-  QUARANTINE_BUCKET: 'quarantine',
-  STAYSYNC_PIPELINE: JSON.stringify({ topics: { changes: { versioning: 'source' } } }),
+  [EnvVar.sinkName]: 'bench',
+  [EnvVar.ledgerTable]: 'ledger',
+  [EnvVar.viewTable]: 'view',
+  [IDEMPOTENCY_TABLE_ENV]: 'idempotency',
+  [EnvVar.openSearchEndpoint]: 'http://127.0.0.1:9',
+  [EnvVar.indexPrefix]: 'bench',
+  [EnvVar.archiveBucket]: 'archive',
+  [EnvVar.archivePrefix]: 'archive',
+  [EnvVar.quarantineBucket]: 'quarantine',
+  [EnvVar.pipeline]: JSON.stringify({ topics: { changes: { versioning: 'source' } } }),
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 

@@ -5,14 +5,18 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openSearchClient } from '../../functions/adapters/opensearch-client.js';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import { EnvVar } from '../../functions/contract/env.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
 import { createHandler as createDynamoHandler } from '../../functions/sink-dynamodb/create-handler.js';
 import { readOpenSearchSinkConfig } from '../../functions/sink-opensearch/config.js';
 import { createHandler as createOpenSearchHandler } from '../../functions/sink-opensearch/create-handler.js';
 import { createHandler as createArchiveHandler } from '../../functions/sink-s3-archive/create-handler.js';
 import { countRequests, type RequestCounter } from '../../test/support/aws-request-counter.js';
-import { createBaselineHandler } from '../baselines/powertools-idempotent-view.js';
+import {
+  createBaselineHandler,
+  IDEMPOTENCY_TABLE_ENV,
+} from '../baselines/powertools-idempotent-view.js';
 import { type CapacityMeter, meterCapacity } from '../lib/dynamo-capacity.js';
 import { meterOpenSearch, type OpenSearchMeter } from '../lib/opensearch-meter.js';
 import { type Cost, costPerMillionEvents, LAMBDA_MEMORY_MB, type Usage } from '../lib/prices.js';
@@ -201,23 +205,24 @@ async function buildSystem(
   const ledger = await bench.createTable(`bench-ledger-${id}`);
   const common = {
     ...stackVars,
-    LEDGER_TABLE: ledger,
-    QUARANTINE_BUCKET: quarantine,
-    STAYSYNC_PIPELINE: JSON.stringify({ topics: {} }),
+    [EnvVar.ledgerTable]: ledger,
+    [EnvVar.quarantineBucket]: quarantine,
+    [EnvVar.pipeline]: JSON.stringify({ topics: {} }),
   };
+  const sinkEnv = (sink: string, own: Record<string, string>) => ({
+    ...common,
+    [EnvVar.sinkName]: sink,
+    ...own,
+  });
   switch (system) {
     case 'dynamodb': {
       const view = await bench.createTable(`bench-view-${id}`);
-      const handler = createDynamoHandler({ ...common, SINK_NAME: 'dynamodb', VIEW_TABLE: view });
+      const handler = createDynamoHandler(sinkEnv('dynamodb', { [EnvVar.viewTable]: view }));
       return { invoke: (e) => handler(e, context()) };
     }
     case 'opensearch': {
       const prefix = `bench-${id}`;
-      const env = {
-        ...common,
-        SINK_NAME: 'opensearch',
-        INDEX_PREFIX: prefix,
-      };
+      const env = sinkEnv('opensearch', { [EnvVar.indexPrefix]: prefix });
       const handler = createOpenSearchHandler(env);
       const os = meterOpenSearch(openSearchClient(readOpenSearchSinkConfig(env).client));
       bench.defer(() => deleteIndices(bench.stack.opensearchEndpoint, prefix));
@@ -225,12 +230,12 @@ async function buildSystem(
     }
     case 's3-archive': {
       const bucket = await bench.createBucket(`bench-archive-${id}`);
-      const handler = createArchiveHandler({
-        ...common,
-        SINK_NAME: 's3-archive',
-        ARCHIVE_BUCKET: bucket,
-        ARCHIVE_PREFIX: 'archive',
-      });
+      const handler = createArchiveHandler(
+        sinkEnv('s3-archive', {
+          [EnvVar.archiveBucket]: bucket,
+          [EnvVar.archivePrefix]: 'archive',
+        }),
+      );
       return { invoke: (e) => handler(e, context()) };
     }
     case 'baseline': {
@@ -238,8 +243,8 @@ async function buildSystem(
       const idem = await bench.createTable(`bench-idem-${id}`, 'id');
       const { handler, client } = createBaselineHandler({
         ...stackVars,
-        VIEW_TABLE: view,
-        IDEMPOTENCY_TABLE: idem,
+        [EnvVar.viewTable]: view,
+        [IDEMPOTENCY_TABLE_ENV]: idem,
       });
       return { invoke: (e) => handler(e, context()), ddb: client };
     }

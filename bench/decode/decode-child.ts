@@ -6,13 +6,15 @@
  * argv: <records> <rounds> <valueBytes> [only-path]
  */
 
-import type { Change } from '../../functions/core/change.js';
-import { parsePipelineConfig } from '../../functions/core/config.js';
-import { toBatchEntry } from '../../functions/core/engine/decode-entry.js';
-import { DEFAULT_DECODE_LIMITS } from '../../functions/core/limits.js';
-import { decodeMskEvent } from '../../functions/core/msk-decode.js';
-import type { MskEvent } from '../../functions/core/msk-event.js';
-import { planKeys } from '../../functions/core/view-state.js';
+import { parsePipelineConfig } from '../../functions/contract/pipeline.js';
+import {
+  type Change,
+  DEFAULT_DECODE_LIMITS,
+  decodeMskEvent,
+  type MskEvent,
+  planKeys,
+  toBatchEntry,
+} from '../../functions/core/index.js';
 import { powertoolsDecode } from '../baselines/powertools-kafka-decode.js';
 import { envelope, type LogRecord, mskEvent, prng } from '../lib/workload.js';
 

@@ -5,12 +5,14 @@
  * `flock /tmp/staysync-bench.lock npx tsx bench/decode/micro.ts`.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeBase64Strict } from '../../functions/core/base64.js';
-import { decodeChange } from '../../functions/core/envelope/decode-change.js';
-import { decodeUtf8 } from '../../functions/core/envelope/fields.js';
-import { DEFAULT_DECODE_LIMITS } from '../../functions/core/limits.js';
-import { decodeRecord } from '../../functions/core/msk-decode.js';
-import type { MskEventRecord } from '../../functions/core/msk-event.js';
+import {
+  DEFAULT_DECODE_LIMITS,
+  decodeBase64Strict,
+  decodeChange,
+  decodeRecord,
+  decodeUtf8,
+  type MskEventRecord,
+} from '../../functions/core/index.js';
 import { median } from '../lib/stats.js';
 import { envelope, mskEvent, prng } from '../lib/workload.js';
 

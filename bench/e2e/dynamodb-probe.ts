@@ -18,7 +18,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mapBounded } from '../../functions/core/engine/pool.js';
+import { mapBounded } from '../../functions/core/index.js';
 import { loadStackEnv } from '../../test/support/stack-env.js';
 import { median, round } from '../lib/stats.js';
 import { batches, envelope, prng } from '../lib/workload.js';

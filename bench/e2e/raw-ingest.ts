@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mapBounded } from '../../functions/core/engine/pool.js';
+import { mapBounded } from '../../functions/core/index.js';
 import { batches, type Envelope } from '../lib/workload.js';
 
 export interface RawIngestTargets {

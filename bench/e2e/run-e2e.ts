@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/msk-event.js';
+import { EnvVar } from '../../functions/contract/env.js';
+import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 import {
   createResources,
   deleteResources,
@@ -169,9 +170,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
           ...sinkEnv(sink, names, vars, pipelineJson),
           POWERTOOLS_LOG_LEVEL: 'ERROR',
           // the view sink's writes in flight per partition (its default: 16), to try others
-          ...(process.env.VIEW_WRITE_CONCURRENCY === undefined
-            ? {}
-            : { VIEW_WRITE_CONCURRENCY: process.env.VIEW_WRITE_CONCURRENCY }),
+          ...viewWriteConcurrencyOverride(),
         },
         timeoutMs: 120_000,
       });
@@ -397,4 +396,10 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
     await admin.disconnect();
     await bench.cleanup();
   }
+}
+
+/** `VIEW_WRITE_CONCURRENCY` passed through from the bench's own environment, when set. */
+function viewWriteConcurrencyOverride(): Record<string, string> {
+  const value = process.env[EnvVar.viewWriteConcurrency];
+  return value === undefined ? {} : { [EnvVar.viewWriteConcurrency]: value };
 }

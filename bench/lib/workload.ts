@@ -1,8 +1,8 @@
+import type { MskEvent, MskEventRecord } from '../../functions/core/index.js';
 /**
  * Deterministic workloads: native change envelopes (DESIGN §3.1) of about 1 KB, and the
  * MSK events Lambda would deliver for them (base64 key/value, `topic-partition` groups).
  */
-import type { MskEvent, MskEventRecord } from '../../functions/core/msk-event.js';
 
 /** Small, fast, seeded PRNG (mulberry32). */
 export function prng(seed: number): () => number {

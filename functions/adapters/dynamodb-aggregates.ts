@@ -5,12 +5,23 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { aggregateItemKey, type Contribution, mergeContributions } from '../core/aggregates.js';
 import type { Change } from '../core/change.js';
+import {
+  aggregateItemKey,
+  type Contribution,
+  mergeContributions,
+} from '../core/dynamodb/aggregates.js';
+import {
+  backoffDelay,
+  type Clock,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  systemClock,
+} from '../core/engine/retry-policy.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import { type CheckpointRef, checkpointKey, eventKey } from '../core/ledger.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
-import { classifyDynamoError } from './dynamodb-view-errors.js';
+import { classifyDynamoError } from './dynamodb-errors.js';
 
 /** One event with an aggregate effect (offsets ascending across the list). */
 export interface AggregateWork {
@@ -42,12 +53,13 @@ export interface DynamoAggregateWriterOptions {
   /** holds the `evt#` markers and the `ckpt#` checkpoints */
   readonly ledgerTable: string;
   readonly markerTtlSeconds: number;
-  /** attempts per transaction on conflicts/throttling. @default 8 */
-  readonly maxAttempts?: number;
+  /** attempts per transaction on conflicts/throttling (`maxAttempts`) and their backoff:
+   *  the engine's policy. @default DEFAULT_RETRY_POLICY */
+  readonly retry?: RetryPolicy;
   /** @default Date.now */
   readonly now?: () => number;
-  /** @default setTimeout-based */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** sleeps between attempts and draws their jitter. @default the system clock */
+  readonly clock?: Pick<Clock, 'sleep' | 'random'>;
 }
 
 /** TransactWriteItems limits: 100 actions, 4 MB (we keep a margin on the size). */
@@ -74,9 +86,9 @@ export class DynamoAggregateWriter {
 
   constructor(opts: DynamoAggregateWriterOptions) {
     this.#opts = {
-      maxAttempts: 8,
+      retry: DEFAULT_RETRY_POLICY,
       now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      clock: systemClock,
       ...opts,
     };
   }
@@ -161,102 +173,89 @@ export class DynamoAggregateWriter {
     checkpoint: number | null,
     base: number | null,
     ctx: ApplyContext,
-  ): Promise<{ outcomes: RecordOutcome[]; failed?: StaysyncError; checkpointed: number | null }> {
-    const outcomes: RecordOutcome[] = [];
-    let pending = [...chunk];
-    let ckpt = checkpoint;
-    let checkpointed: number | null = null;
-    const capBelowPoison = () => {
-      if (ckpt !== null) ckpt = checkpointAbove(Math.min(ckpt, lowestPoison(outcomes) - 1), base);
+  ): Promise<CommitResult> {
+    const st: CommitState = {
+      outcomes: [],
+      pending: [...chunk],
+      ckpt: checkpoint,
+      checkpointed: null,
     };
     for (let attempt = 1; ; attempt++) {
-      if (pending.length === 0 && ckpt === null) return { outcomes, checkpointed };
-      const slots = this.#slots(ref, pending, ckpt);
+      if (st.pending.length === 0 && st.ckpt === null)
+        return { outcomes: st.outcomes, checkpointed: st.checkpointed };
+      const slots = this.#slots(ref, st.pending, st.ckpt);
       try {
         await this.#opts.client.send(
           new TransactWriteItemsCommand({ TransactItems: slots.map((s) => s.item) }),
         );
-        outcomes.push(...pending.map((w) => status(w, 'applied')));
-        return { outcomes, checkpointed: ckpt ?? checkpointed };
+        st.outcomes.push(...st.pending.map((w) => status(w, 'applied')));
+        return { outcomes: st.outcomes, checkpointed: st.ckpt ?? st.checkpointed };
       } catch (err) {
         const reasons = (err as { CancellationReasons?: CancellationReason[] }).CancellationReasons;
         const cancelled = (err as { name?: unknown })?.name === 'TransactionCanceledException';
-        const drop = new Set<AggregateWork>();
+        let drop = new Set<AggregateWork>();
         let retriable: StaysyncError | undefined;
         if (cancelled && reasons !== undefined && reasons.length === slots.length) {
-          for (const [i, reason] of reasons.entries()) {
-            const slot = (slots[i] as (typeof slots)[number]).slot;
-            const code = reason.Code ?? 'None';
-            if (code === 'None') continue;
-            if (code === 'ConditionalCheckFailed' && slot.kind === 'marker') {
-              outcomes.push(status(slot.work, 'duplicate'));
-              drop.add(slot.work);
-            } else if (code === 'ConditionalCheckFailed' && slot.kind === 'checkpoint') {
-              checkpointed = ckpt; // already at or past this offset
-              ckpt = null;
-            } else if (code === 'ValidationError' && slot.kind !== 'checkpoint') {
-              const culprits = slot.kind === 'marker' ? [slot.work] : slot.works;
-              for (const work of culprits) {
-                const error = new PoisonError(
-                  'dynamodb-validation',
-                  `DynamoDB rejected the aggregate update: ${reason.Message ?? code}`,
-                  { context: work.change.coords },
-                );
-                outcomes.push({ offset: work.change.coords.offset, status: 'poison', error });
-                drop.add(work);
-              }
-            } else {
-              retriable = new RetriableError(`aggregate transaction cancelled: ${code}`, {
-                context: ref,
-                cause: err,
-              });
-            }
-          }
+          ({ drop, retriable } = settleCancellation(st, ref, slots, reasons, err));
         } else {
           const classified = classifyDynamoError(err, 'aggregate transaction', ref);
           if (classified instanceof PoisonError) {
-            if (pending.length > 1) {
-              // the whole transaction is invalid and nothing says which event: split it
-              // until the culprit stands alone (the markers keep a split effectively-once)
-              const mid = Math.ceil(pending.length / 2);
-              for (const half of [pending.slice(0, mid), pending.slice(mid)]) {
-                const part = await this.#commit(ref, half, null, base, ctx);
-                outcomes.push(...part.outcomes);
-                if (part.failed !== undefined) {
-                  const done = new Set(outcomes.map((o) => o.offset));
-                  const rest = pending.filter((w) => !done.has(w.change.coords.offset));
-                  outcomes.push(...rest.map((w) => failure(w, part.failed as StaysyncError)));
-                  return { outcomes, failed: part.failed, checkpointed };
-                }
-              }
-            } else {
-              for (const work of pending) {
-                outcomes.push({
-                  offset: work.change.coords.offset,
-                  status: 'poison',
-                  error: classified,
-                });
-              }
-              if (pending.length === 0) ckpt = null;
-            }
-            pending = [];
-            capBelowPoison();
+            const failed = await this.#isolatePoison(st, ref, classified, base, ctx);
+            if (failed !== undefined) return failed;
+            st.pending = [];
+            capBelowPoison(st, base);
             continue;
           }
           if (!classified.retriable) throw classified;
           retriable = classified;
         }
-        pending = pending.filter((w) => !drop.has(w));
-        capBelowPoison();
+        st.pending = st.pending.filter((w) => !drop.has(w));
+        capBelowPoison(st, base);
         if (retriable !== undefined && drop.size === 0) {
-          if (attempt >= this.#opts.maxAttempts || ctx.remainingTimeMs() < MIN_REMAINING_MS) {
-            outcomes.push(...pending.map((w) => failure(w, retriable)));
-            return { outcomes, failed: retriable, checkpointed };
+          if (attempt >= this.#opts.retry.maxAttempts || ctx.remainingTimeMs() < MIN_REMAINING_MS) {
+            st.outcomes.push(...st.pending.map((w) => failure(w, retriable)));
+            return { outcomes: st.outcomes, failed: retriable, checkpointed: st.checkpointed };
           }
-          await this.#opts.sleep(backoffMs(attempt));
+          // the engine's full-jitter backoff: up to 50 ms, 100 ms, ... capped at 2 s
+          const { retry, clock } = this.#opts;
+          await clock.sleep(backoffDelay(retry, attempt - 1, clock.random));
         }
       }
     }
+  }
+
+  /**
+   * The whole transaction is invalid and nothing says which event: split it until the
+   * culprit stands alone (the markers keep a split effectively-once); a lone event is
+   * poison. Returns the result to give up with when a half failed retriably.
+   */
+  async #isolatePoison(
+    st: CommitState,
+    ref: CheckpointRef,
+    classified: PoisonError,
+    base: number | null,
+    ctx: ApplyContext,
+  ): Promise<CommitResult | undefined> {
+    const { pending, outcomes } = st;
+    if (pending.length <= 1) {
+      for (const work of pending) {
+        outcomes.push({ offset: work.change.coords.offset, status: 'poison', error: classified });
+      }
+      if (pending.length === 0) st.ckpt = null;
+      return undefined;
+    }
+    const mid = Math.ceil(pending.length / 2);
+    for (const half of [pending.slice(0, mid), pending.slice(mid)]) {
+      const part = await this.#commit(ref, half, null, base, ctx);
+      outcomes.push(...part.outcomes);
+      if (part.failed !== undefined) {
+        const done = new Set(outcomes.map((o) => o.offset));
+        const rest = pending.filter((w) => !done.has(w.change.coords.offset));
+        outcomes.push(...rest.map((w) => failure(w, part.failed as StaysyncError)));
+        return { outcomes, failed: part.failed, checkpointed: st.checkpointed };
+      }
+    }
+    return undefined;
   }
 
   #slots(
@@ -359,11 +358,75 @@ const failure = (work: AggregateWork, error: StaysyncError): RecordOutcome => ({
   error,
 });
 
+interface CommitResult {
+  readonly outcomes: RecordOutcome[];
+  readonly failed?: StaysyncError;
+  readonly checkpointed: number | null;
+}
+
+/** One chunk's commit in progress. */
+interface CommitState {
+  readonly outcomes: RecordOutcome[];
+  /** events still to commit */
+  pending: AggregateWork[];
+  /** the checkpoint the next transaction carries (null: none) */
+  ckpt: number | null;
+  /** the checkpoint known stored */
+  checkpointed: number | null;
+}
+
+/** No transaction may carry the checkpoint to or past a poison record found so far. */
+function capBelowPoison(st: CommitState, base: number | null): void {
+  if (st.ckpt !== null)
+    st.ckpt = checkpointAbove(Math.min(st.ckpt, lowestPoison(st.outcomes) - 1), base);
+}
+
+/**
+ * Reads a cancelled transaction's reasons, slot by slot: an existing marker is a duplicate
+ * and a checkpoint already there is dropped (both leave the transaction), a validation
+ * error is poison, anything else is retriable.
+ */
+function settleCancellation(
+  st: CommitState,
+  ref: CheckpointRef,
+  slots: ReadonlyArray<{ readonly slot: Slot }>,
+  reasons: readonly CancellationReason[],
+  err: unknown,
+): { drop: Set<AggregateWork>; retriable: StaysyncError | undefined } {
+  const drop = new Set<AggregateWork>();
+  let retriable: StaysyncError | undefined;
+  for (const [i, reason] of reasons.entries()) {
+    const slot = (slots[i] as (typeof slots)[number]).slot;
+    const code = reason.Code ?? 'None';
+    if (code === 'None') continue;
+    if (code === 'ConditionalCheckFailed' && slot.kind === 'marker') {
+      st.outcomes.push(status(slot.work, 'duplicate'));
+      drop.add(slot.work);
+    } else if (code === 'ConditionalCheckFailed' && slot.kind === 'checkpoint') {
+      st.checkpointed = st.ckpt; // already at or past this offset
+      st.ckpt = null;
+    } else if (code === 'ValidationError' && slot.kind !== 'checkpoint') {
+      const culprits = slot.kind === 'marker' ? [slot.work] : slot.works;
+      for (const work of culprits) {
+        const error = new PoisonError(
+          'dynamodb-validation',
+          `DynamoDB rejected the aggregate update: ${reason.Message ?? code}`,
+          { context: work.change.coords },
+        );
+        st.outcomes.push({ offset: work.change.coords.offset, status: 'poison', error });
+        drop.add(work);
+      }
+    } else {
+      retriable = new RetriableError(`aggregate transaction cancelled: ${code}`, {
+        context: ref,
+        cause: err,
+      });
+    }
+  }
+  return { drop, retriable };
+}
+
 const estimateBytes = (work: AggregateWork): number =>
   256 +
   Buffer.byteLength(work.change.eventId) +
   work.contributions.reduce((n, c) => n + 256 + Buffer.byteLength(c.group) * 2, 0);
-
-/** Full-jitter exponential backoff: up to 50 ms, 100 ms, ... capped at 2 s. */
-const backoffMs = (attempt: number): number =>
-  Math.random() * Math.min(2_000, 50 * 2 ** (attempt - 1));

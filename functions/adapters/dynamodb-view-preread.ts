@@ -3,10 +3,10 @@ import {
   BatchGetItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { ViewAttr } from '../core/dynamodb/view-item.js';
 import { mapBounded } from '../core/engine/pool.js';
 import { PoisonError } from '../core/errors.js';
-import { classifyDynamoError } from './dynamodb-view-errors.js';
-import { ViewAttr } from './dynamodb-view-item.js';
+import { classifyDynamoError } from './dynamodb-errors.js';
 
 /** What the pre-read learns of a stored view item: enough to decide "already there". */
 export interface StoredVersion {

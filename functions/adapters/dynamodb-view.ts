@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Change } from '../core/change.js';
+import { fromViewItem, toViewItem, ViewAttr, viewItemKey } from '../core/dynamodb/view-item.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
 import { applyChange, type KeyPlan, planKeys, type ViewState } from '../core/view-state.js';
-import { classifyDynamoError, marshallPoison } from './dynamodb-view-errors.js';
-import { fromViewItem, toViewItem, ViewAttr, viewItemKey } from './dynamodb-view-item.js';
+import { classifyDynamoError, marshallPoison } from './dynamodb-errors.js';
 import { alreadyHolds, type StoredVersion } from './dynamodb-view-preread.js';
 
 export interface DynamoViewWriterOptions {

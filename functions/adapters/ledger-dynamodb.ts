@@ -5,10 +5,8 @@ import {
   type GetItemCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { requireEnv } from '../core/config.js';
 import { StaysyncError } from '../core/errors.js';
 import { type CheckpointRef, checkpointKey, type Ledger } from '../core/ledger.js';
-import { dynamoDbClient } from '../runtime/aws-clients.js';
 import { toStaysyncError } from './aws-errors.js';
 
 /**
@@ -94,10 +92,6 @@ export class DynamoLedger implements Ledger {
     }
   }
 }
-
-/** The ledger named by `LEDGER_TABLE`, on the shared DynamoDB client for `env`. */
-export const dynamoLedgerFromEnv = (env: NodeJS.ProcessEnv): DynamoLedger =>
-  new DynamoLedger(dynamoDbClient(env), requireEnv('LEDGER_TABLE', env));
 
 const context = (ref: CheckpointRef) => ({
   sink: ref.sink,

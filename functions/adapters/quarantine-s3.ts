@@ -1,8 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { optionalEnv, requireEnv } from '../core/config.js';
 import { mapBounded } from '../core/engine/pool.js';
 import type { Quarantine, QuarantineEntry } from '../core/quarantine.js';
-import { s3Client } from '../runtime/aws-clients.js';
 import { toStaysyncError } from './aws-errors.js';
 
 export const DEFAULT_QUARANTINE_PREFIX = 'quarantine';
@@ -60,11 +58,3 @@ export class S3Quarantine implements Quarantine {
     });
   }
 }
-
-/** The quarantine named by `QUARANTINE_BUCKET` (and optional `QUARANTINE_PREFIX`). */
-export const s3QuarantineFromEnv = (env: NodeJS.ProcessEnv): S3Quarantine =>
-  new S3Quarantine(
-    s3Client(env),
-    requireEnv('QUARANTINE_BUCKET', env),
-    optionalEnv('QUARANTINE_PREFIX', env) ?? DEFAULT_QUARANTINE_PREFIX,
-  );

@@ -51,9 +51,6 @@ export class ConfigError extends StaysyncError {
   }
 }
 
-export const isRetriable = (err: unknown): boolean =>
-  err instanceof StaysyncError ? err.retriable : false;
-
 /**
  * The invocation payload is not a Kafka event at all (wrong shape, a record without
  * valid coordinates). Nothing can be quarantined or reported for it, so the handler

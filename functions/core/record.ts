@@ -21,15 +21,6 @@ export interface KafkaRecord {
   readonly raw: MskEventRecord;
 }
 
-/** Records of one `topic-partition`, in ascending offset order. */
-export interface PartitionRecords {
-  readonly topic: string;
-  readonly partition: number;
-  /** `"<topic>-<partition>"`, the identifier used in `batchItemFailures` */
-  readonly id: string;
-  readonly records: readonly KafkaRecord[];
-}
-
 export interface RecordCoordinates {
   readonly topic: string;
   readonly partition: number;

@@ -19,9 +19,6 @@ export interface SinkBatch {
   readonly entries: readonly BatchEntry[];
 }
 
-export const OutcomeStatuses = ['applied', 'stale', 'duplicate', 'poison', 'retry'] as const;
-export type OutcomeStatus = (typeof OutcomeStatuses)[number];
-
 /**
  * What became of one record.
  * - `applied`: its effect is in the store (including a change superseded within the batch

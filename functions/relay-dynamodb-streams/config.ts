@@ -1,4 +1,5 @@
-import { optionalEnv, requireEnv } from '../core/config.js';
+import { DEFAULT_QUARANTINE_PREFIX } from '../adapters/quarantine-s3.js';
+import { EnvVar, optionalEnv, requireEnv } from '../contract/env.js';
 import { ConfigError } from '../core/errors.js';
 import { parseRelaySource, type RelaySource } from './source.js';
 
@@ -16,7 +17,6 @@ export interface RelayConfig {
   readonly quarantinePrefix: string;
 }
 
-export const RELAY_SOURCE_ENV = 'STAYSYNC_RELAY_SOURCE';
 export const DEFAULT_RELAY_NAME = 'relay';
 
 /**
@@ -26,9 +26,9 @@ export const DEFAULT_RELAY_NAME = 'relay';
  * auth; brokers from GetBootstrapBrokers) or `KAFKA_BROKERS` (plaintext, local stack).
  */
 export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
-  const source = parseRelaySource(optionalEnv(RELAY_SOURCE_ENV, env), RELAY_SOURCE_ENV);
-  const clusterArn = optionalEnv('MSK_CLUSTER_ARN', env);
-  const brokers = optionalEnv('KAFKA_BROKERS', env);
+  const source = parseRelaySource(optionalEnv(EnvVar.relaySource, env), EnvVar.relaySource);
+  const clusterArn = optionalEnv(EnvVar.mskClusterArn, env);
+  const brokers = optionalEnv(EnvVar.kafkaBrokers, env);
   let kafka: KafkaTarget;
   if (clusterArn !== undefined) {
     kafka = {
@@ -46,14 +46,14 @@ export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     };
   } else {
     throw new ConfigError(
-      'staysync: MSK_CLUSTER_ARN (MSK with IAM auth) or KAFKA_BROKERS (plaintext) is required',
+      `staysync: ${EnvVar.mskClusterArn} (MSK with IAM auth) or ${EnvVar.kafkaBrokers} (plaintext) is required`,
     );
   }
   return Object.freeze({
-    name: optionalEnv('RELAY_NAME', env) ?? DEFAULT_RELAY_NAME,
+    name: optionalEnv(EnvVar.relayName, env) ?? DEFAULT_RELAY_NAME,
     source,
     kafka,
-    quarantineBucket: requireEnv('QUARANTINE_BUCKET', env),
-    quarantinePrefix: optionalEnv('QUARANTINE_PREFIX', env) ?? 'quarantine',
+    quarantineBucket: requireEnv(EnvVar.quarantineBucket, env),
+    quarantinePrefix: optionalEnv(EnvVar.quarantinePrefix, env) ?? DEFAULT_QUARANTINE_PREFIX,
   });
 }

@@ -1,4 +1,4 @@
-import { ENTITY_PATTERN } from '../core/config.js';
+import { ENTITY_PATTERN } from '../contract/pipeline.js';
 import { ConfigError } from '../core/errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../core/config.js';
+import type { PipelineConfig } from '../contract/pipeline.js';
 import type { EngineDeps } from '../core/engine/deps.js';
 import type { EngineLogger, MetricName } from '../core/engine/observability.js';
 import { processEvent } from '../core/engine/process-event.js';
@@ -14,6 +14,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/limits.js';
 import type { MskBatchResponse, MskEvent } from '../core/msk-event.js';
 import type { Quarantine } from '../core/quarantine.js';
 import type { Sink } from '../core/sink.js';
+import type { LambdaContextLike } from './lambda-context.js';
 import {
   type MetricsPublisher,
   powertoolsLogger,
@@ -42,10 +43,6 @@ export interface SinkHandlerDeps {
   readonly clock?: Clock;
 }
 
-export interface LambdaContextLike {
-  getRemainingTimeInMillis?(): number;
-}
-
 export type SinkHandler = (
   event: MskEvent,
   context?: LambdaContextLike,
@@ -59,9 +56,10 @@ export type SinkHandler = (
  * and for bugs (the invocation fails and Lambda retries the batch).
  *
  * @example
+ * // functions/<name>/create-handler.ts
+ * const config = readMySinkConfig(env); // its config.ts: readSinkCommonConfig + its own variables
  * export const handler = createSinkHandler({
- *   sink: new DynamoViewSink(...), ledger: dynamoLedgerFromEnv(env),
- *   quarantine: s3QuarantineFromEnv(env), pipeline: parsePipelineConfig(env.STAYSYNC_PIPELINE),
+ *   sink: new MySink(config), ...sinkLedgerAndQuarantine(config, env), pipeline: config.pipeline,
  * });
  */
 export function createSinkHandler(deps: SinkHandlerDeps): SinkHandler {

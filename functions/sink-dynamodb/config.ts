@@ -1,22 +1,14 @@
-import { type AggregateSpec, parseAggregateSpecs } from '../core/aggregates.js';
-import {
-  optionalEnv,
-  PIPELINE_ENV,
-  type PipelineConfig,
-  parsePipelineConfig,
-  requireEnv,
-} from '../core/config.js';
+import { EnvVar, type EnvVarName, optionalEnv, requireEnv } from '../contract/index.js';
+import { type AggregateSpec, parseAggregateSpecs } from '../core/dynamodb/aggregates.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
+import { readSinkCommonConfig, type SinkCommonConfig } from '../runtime/sink-config.js';
 import { DEFAULT_TOMBSTONE_TTL_SECONDS, DEFAULT_VIEW_CONCURRENCY } from './dynamodb-sink.js';
 import { PREREAD_BREAK_EVEN } from './preread-policy.js';
 
 /** Everything the DynamoDB sink reads from its environment, once per cold start. */
-export interface DynamoSinkConfig {
-  readonly sinkName: string;
+export interface DynamoSinkConfig extends SinkCommonConfig {
   readonly viewTable: string;
-  readonly ledgerTable: string;
-  readonly pipeline: PipelineConfig;
   /** declarative aggregates of `STAYSYNC_PIPELINE.aggregates` */
   readonly aggregates: readonly AggregateSpec[];
   readonly tombstoneTtlSeconds: number;
@@ -33,30 +25,26 @@ export const DEFAULT_SINK_NAME = 'dynamodb';
  * the cold start with a ConfigError naming the variable.
  */
 export function readDynamoSinkConfig(env: NodeJS.ProcessEnv): DynamoSinkConfig {
-  const pipelineJson = optionalEnv(PIPELINE_ENV, env);
-  requireEnv('QUARANTINE_BUCKET', env);
   return Object.freeze({
-    sinkName: optionalEnv('SINK_NAME', env) ?? DEFAULT_SINK_NAME,
-    viewTable: requireEnv('VIEW_TABLE', env),
-    ledgerTable: requireEnv('LEDGER_TABLE', env),
-    pipeline: parsePipelineConfig(pipelineJson),
-    aggregates: parseAggregateSpecs(pipelineJson),
+    ...readSinkCommonConfig(env, DEFAULT_SINK_NAME),
+    viewTable: requireEnv(EnvVar.viewTable, env),
+    aggregates: parseAggregateSpecs(optionalEnv(EnvVar.pipeline, env)),
     tombstoneTtlSeconds: positiveInt(
       env,
-      'VIEW_TOMBSTONE_TTL_SECONDS',
+      EnvVar.viewTombstoneTtlSeconds,
       DEFAULT_TOMBSTONE_TTL_SECONDS,
     ),
     markerTtlSeconds: positiveInt(
       env,
-      'EVENT_MARKER_TTL_SECONDS',
+      EnvVar.eventMarkerTtlSeconds,
       DEFAULT_EVENT_MARKER_TTL_SECONDS,
     ),
-    concurrency: positiveInt(env, 'VIEW_WRITE_CONCURRENCY', DEFAULT_VIEW_CONCURRENCY),
-    preReadThreshold: fraction(env, 'VIEW_PREREAD_THRESHOLD', PREREAD_BREAK_EVEN),
+    concurrency: positiveInt(env, EnvVar.viewWriteConcurrency, DEFAULT_VIEW_CONCURRENCY),
+    preReadThreshold: fraction(env, EnvVar.viewPreReadThreshold, PREREAD_BREAK_EVEN),
   });
 }
 
-function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function fraction(env: NodeJS.ProcessEnv, name: EnvVarName, fallback: number): number {
   const raw = optionalEnv(name, env);
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -68,7 +56,7 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return value;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(env: NodeJS.ProcessEnv, name: EnvVarName, fallback: number): number {
   const raw = optionalEnv(name, env);
   if (raw === undefined) return fallback;
   const value = Number(raw);

@@ -1,8 +1,7 @@
-import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
-import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
-import type { AggregateDeclaration } from '../core/aggregates.js';
-import type { Projection } from '../core/projection.js';
+import type { AggregateDeclaration } from '../core/dynamodb/aggregates.js';
+import type { Projection } from '../core/dynamodb/projection.js';
 import { dynamoDbClient } from '../runtime/aws-clients.js';
+import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
 import {
   createSinkHandler,
   type SinkHandler,
@@ -28,8 +27,8 @@ export interface DynamoSinkCustomization
  * @example
  * // functions/sink-dynamodb-orders/handler.ts
  * import { createDynamoSinkHandler } from '../sink-dynamodb/create-handler.js';
- * import { defineProjection } from '../core/projection.js';
- * import { defineAggregate } from '../core/aggregates.js';
+ * import { defineProjection } from '../core/dynamodb/projection.js';
+ * import { defineAggregate } from '../core/dynamodb/aggregates.js';
  *
  * export const handler = createDynamoSinkHandler(process.env, {
  *   projections: [defineProjection({ entity: 'customer', project: ({ data }) => ({ name: data?.name }) })],
@@ -61,8 +60,7 @@ export function createDynamoSinkHandler(
   return createSinkHandler({
     ...engine,
     sink,
-    ledger: dynamoLedgerFromEnv(env),
-    quarantine: s3QuarantineFromEnv(env),
+    ...sinkLedgerAndQuarantine(config, env),
     pipeline: config.pipeline,
   });
 }

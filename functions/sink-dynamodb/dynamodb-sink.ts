@@ -1,18 +1,22 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AggregateWork, DynamoAggregateWriter } from '../adapters/dynamodb-aggregates.js';
 import { DynamoViewWriter } from '../adapters/dynamodb-view.js';
-import { assertStorable, viewItemKey } from '../adapters/dynamodb-view-item.js';
 import { readStoredVersions, type StoredVersion } from '../adapters/dynamodb-view-preread.js';
+import type { Change } from '../core/change.js';
 import {
   type AggregateDeclaration,
   contributionsOf,
   defineAggregates,
-} from '../core/aggregates.js';
-import type { Change } from '../core/change.js';
+} from '../core/dynamodb/aggregates.js';
+import {
+  type Projection,
+  projectChange,
+  projectionsByEntity,
+} from '../core/dynamodb/projection.js';
+import { assertStorable, viewItemKey } from '../core/dynamodb/view-item.js';
 import { mapBounded } from '../core/engine/pool.js';
 import { PoisonError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
-import { type Projection, projectChange, projectionsByEntity } from '../core/projection.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
 import { type KeyPlan, planKeys } from '../core/view-state.js';
 import { PREREAD_BREAK_EVEN, PreReadPolicy } from './preread-policy.js';

@@ -1,22 +1,13 @@
 import type { OpenSearchAuth, OpenSearchClientConfig } from '../adapters/opensearch-client.js';
-import {
-  optionalEnv,
-  PIPELINE_ENV,
-  type PipelineConfig,
-  parsePipelineConfig,
-  requireEnv,
-} from '../core/config.js';
+import { EnvVar, type EnvVarName, optionalEnv, requireEnv } from '../contract/index.js';
 import { ConfigError } from '../core/errors.js';
 import { type BulkLimits, DEFAULT_BULK_LIMITS } from '../core/opensearch/bulk-body.js';
 import { invalidPrefixReason } from '../core/opensearch/index-naming.js';
 import type { IndexLayoutOptions } from '../core/opensearch/index-template.js';
+import { readSinkCommonConfig, type SinkCommonConfig } from '../runtime/sink-config.js';
 
 /** Everything the OpenSearch sink reads from its environment, once per cold start. */
-export interface OpenSearchSinkConfig {
-  readonly sinkName: string;
-  readonly ledgerTable: string;
-  readonly quarantineBucket: string;
-  readonly pipeline: PipelineConfig;
+export interface OpenSearchSinkConfig extends SinkCommonConfig {
   readonly client: OpenSearchClientConfig;
   readonly indexPrefix: string;
   readonly indexVersion: number;
@@ -31,34 +22,31 @@ export const DEFAULT_SINK_NAME = 'opensearch';
  * the cold start with a ConfigError naming the variable.
  */
 export function readOpenSearchSinkConfig(env: NodeJS.ProcessEnv): OpenSearchSinkConfig {
-  const endpoint = parseEndpoint(requireEnv('OPENSEARCH_ENDPOINT', env));
-  const indexPrefix = requireEnv('INDEX_PREFIX', env);
+  const endpoint = parseEndpoint(requireEnv(EnvVar.openSearchEndpoint, env));
+  const indexPrefix = requireEnv(EnvVar.indexPrefix, env);
   const badPrefix = invalidPrefixReason(indexPrefix);
-  if (badPrefix !== null) throw new ConfigError(`staysync: INDEX_PREFIX: ${badPrefix}`);
+  if (badPrefix !== null) throw new ConfigError(`staysync: ${EnvVar.indexPrefix}: ${badPrefix}`);
   const auth = parseAuth(endpoint, env);
-  const replicas = optionalInt('OPENSEARCH_NUMBER_OF_REPLICAS', env, 0);
+  const replicas = optionalInt(EnvVar.openSearchNumberOfReplicas, env, 0);
   return Object.freeze({
-    sinkName: optionalEnv('SINK_NAME', env) ?? DEFAULT_SINK_NAME,
-    ledgerTable: requireEnv('LEDGER_TABLE', env),
-    quarantineBucket: requireEnv('QUARANTINE_BUCKET', env),
-    pipeline: parsePipelineConfig(optionalEnv(PIPELINE_ENV, env)),
+    ...readSinkCommonConfig(env, DEFAULT_SINK_NAME),
     client: Object.freeze({
       endpoint: endpoint.origin,
       auth,
-      requestTimeoutMs: optionalInt('OPENSEARCH_REQUEST_TIMEOUT_MS', env, 1) ?? 30_000,
+      requestTimeoutMs: optionalInt(EnvVar.openSearchRequestTimeoutMs, env, 1) ?? 30_000,
     }),
     indexPrefix,
-    indexVersion: optionalInt('OPENSEARCH_INDEX_VERSION', env, 1) ?? 1,
+    indexVersion: optionalInt(EnvVar.openSearchIndexVersion, env, 1) ?? 1,
     layout: Object.freeze({
-      numberOfShards: optionalInt('OPENSEARCH_NUMBER_OF_SHARDS', env, 1) ?? 1,
+      numberOfShards: optionalInt(EnvVar.openSearchNumberOfShards, env, 1) ?? 1,
       // a single local node can never allocate a replica (the index would stay yellow)
       numberOfReplicas: replicas ?? (auth.kind === 'none' ? 0 : undefined),
-      extraSettings: parseSettings(optionalEnv('OPENSEARCH_INDEX_SETTINGS', env)),
+      extraSettings: parseSettings(optionalEnv(EnvVar.openSearchIndexSettings, env)),
     }),
     bulkLimits: Object.freeze({
       maxActions:
-        optionalInt('OPENSEARCH_BULK_MAX_ACTIONS', env, 1) ?? DEFAULT_BULK_LIMITS.maxActions,
-      maxBytes: optionalInt('OPENSEARCH_BULK_MAX_BYTES', env, 1) ?? DEFAULT_BULK_LIMITS.maxBytes,
+        optionalInt(EnvVar.openSearchBulkMaxActions, env, 1) ?? DEFAULT_BULK_LIMITS.maxActions,
+      maxBytes: optionalInt(EnvVar.openSearchBulkMaxBytes, env, 1) ?? DEFAULT_BULK_LIMITS.maxBytes,
     }),
   });
 }
@@ -70,10 +58,14 @@ function parseEndpoint(raw: string): URL {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`staysync: OPENSEARCH_ENDPOINT is not a URL: ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `staysync: ${EnvVar.openSearchEndpoint} is not a URL: ${JSON.stringify(raw)}`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`staysync: OPENSEARCH_ENDPOINT must be http(s), got ${url.protocol}`);
+    throw new ConfigError(
+      `staysync: ${EnvVar.openSearchEndpoint} must be http(s), got ${url.protocol}`,
+    );
   }
   return url;
 }
@@ -87,34 +79,34 @@ const isLoopback = (host: string): boolean =>
  * `OPENSEARCH_SERVICE=es|aoss`, default `aoss` for `*.aoss.amazonaws.com`, else `es`.
  */
 function parseAuth(endpoint: URL, env: NodeJS.ProcessEnv): OpenSearchAuth {
-  const explicit = optionalEnv('OPENSEARCH_AUTH', env);
+  const explicit = optionalEnv(EnvVar.openSearchAuth, env);
   const kind =
     explicit ??
     (endpoint.protocol === 'https:' && !isLoopback(endpoint.hostname) ? 'sigv4' : 'none');
   if (kind === 'none') return Object.freeze({ kind: 'none' });
   if (kind !== 'sigv4') {
     throw new ConfigError(
-      `staysync: OPENSEARCH_AUTH must be sigv4 or none, got ${JSON.stringify(kind)}`,
+      `staysync: ${EnvVar.openSearchAuth} must be sigv4 or none, got ${JSON.stringify(kind)}`,
     );
   }
   const service =
-    optionalEnv('OPENSEARCH_SERVICE', env) ??
+    optionalEnv(EnvVar.openSearchService, env) ??
     (endpoint.hostname.endsWith('.aoss.amazonaws.com') ? 'aoss' : 'es');
   if (service !== 'es' && service !== 'aoss') {
     throw new ConfigError(
-      `staysync: OPENSEARCH_SERVICE must be es or aoss, got ${JSON.stringify(service)}`,
+      `staysync: ${EnvVar.openSearchService} must be es or aoss, got ${JSON.stringify(service)}`,
     );
   }
   const region = optionalEnv('AWS_REGION', env) ?? optionalEnv('AWS_DEFAULT_REGION', env);
   if (region === undefined) {
     throw new ConfigError(
-      'staysync: environment variable AWS_REGION is required for OPENSEARCH_AUTH=sigv4',
+      `staysync: environment variable AWS_REGION is required for ${EnvVar.openSearchAuth}=sigv4`,
     );
   }
   return Object.freeze({ kind: 'sigv4', region, service });
 }
 
-function optionalInt(name: string, env: NodeJS.ProcessEnv, min: number): number | undefined {
+function optionalInt(name: EnvVarName, env: NodeJS.ProcessEnv, min: number): number | undefined {
   const raw = optionalEnv(name, env);
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -134,12 +126,12 @@ function parseSettings(raw: string | undefined): Readonly<Record<string, unknown
     parsed = JSON.parse(raw);
   } catch (err) {
     throw new ConfigError(
-      `staysync: OPENSEARCH_INDEX_SETTINGS is not valid JSON: ${(err as Error).message}`,
+      `staysync: ${EnvVar.openSearchIndexSettings} is not valid JSON: ${(err as Error).message}`,
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(
-      'staysync: OPENSEARCH_INDEX_SETTINGS must be a JSON object of index settings',
+      `staysync: ${EnvVar.openSearchIndexSettings} must be a JSON object of index settings`,
     );
   }
   return Object.freeze(parsed as Record<string, unknown>);

@@ -1,7 +1,6 @@
-import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
 import { openSearchClient } from '../adapters/opensearch-client.js';
 import { OpenSearchClientStore } from '../adapters/opensearch-store.js';
-import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
+import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
 import { createSinkHandler, type SinkHandler } from '../runtime/sink-handler.js';
 import { readOpenSearchSinkConfig } from './config.js';
 import { OpenSearchSink } from './opensearch-sink.js';
@@ -23,8 +22,7 @@ export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
   });
   return createSinkHandler({
     sink,
-    ledger: dynamoLedgerFromEnv(env),
-    quarantine: s3QuarantineFromEnv(env),
+    ...sinkLedgerAndQuarantine(config, env),
     pipeline: config.pipeline,
   });
 }

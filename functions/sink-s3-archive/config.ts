@@ -1,20 +1,13 @@
+import { EnvVar, optionalEnv, requireEnv } from '../contract/index.js';
 import { normalizePrefix } from '../core/archive/key.js';
-import {
-  optionalEnv,
-  PIPELINE_ENV,
-  type PipelineConfig,
-  parsePipelineConfig,
-  requireEnv,
-} from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
+import { readSinkCommonConfig, type SinkCommonConfig } from '../runtime/sink-config.js';
 
 /** Everything the archive sink reads from its environment, once per cold start. */
-export interface S3ArchiveSinkConfig {
-  readonly sinkName: string;
+export interface S3ArchiveSinkConfig extends SinkCommonConfig {
   readonly archiveBucket: string;
   /** normalized: no leading/trailing slash; '' for the bucket root */
   readonly archivePrefix: string;
-  readonly pipeline: PipelineConfig;
   readonly scanLookbackDays: number;
 }
 
@@ -35,34 +28,32 @@ const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
 
 /**
  * Reads and validates the sink's variables (docs/sink-s3-archive.md lists them), failing
- * the cold start with a ConfigError naming the variable. `LEDGER_TABLE` and
- * `QUARANTINE_BUCKET` are read by the ledger and quarantine factories.
+ * the cold start with a ConfigError naming the variable.
  */
 export function readS3ArchiveSinkConfig(env: NodeJS.ProcessEnv): S3ArchiveSinkConfig {
-  const archiveBucket = requireEnv('ARCHIVE_BUCKET', env);
-  const rawPrefix = env.ARCHIVE_PREFIX ?? DEFAULT_ARCHIVE_PREFIX;
+  const archiveBucket = requireEnv(EnvVar.archiveBucket, env);
+  const rawPrefix = env[EnvVar.archivePrefix] ?? DEFAULT_ARCHIVE_PREFIX;
   if (!SAFE_PREFIX.test(rawPrefix) || rawPrefix.split('/').some((s) => s === '..' || s === '.')) {
     throw new ConfigError(
-      `staysync: ARCHIVE_PREFIX may hold only letters, digits, /, !, -, _, ., *, ', ( and ) without . or .. segments, got ${JSON.stringify(rawPrefix)}`,
+      `staysync: ${EnvVar.archivePrefix} may hold only letters, digits, /, !, -, _, ., *, ', ( and ) without . or .. segments, got ${JSON.stringify(rawPrefix)}`,
     );
   }
   if (Buffer.byteLength(rawPrefix) > MAX_ARCHIVE_PREFIX_BYTES) {
     throw new ConfigError(
-      `staysync: ARCHIVE_PREFIX is ${Buffer.byteLength(rawPrefix)} bytes; at most ${MAX_ARCHIVE_PREFIX_BYTES} leave room for the object key (S3 keys are at most 1024 bytes)`,
+      `staysync: ${EnvVar.archivePrefix} is ${Buffer.byteLength(rawPrefix)} bytes; at most ${MAX_ARCHIVE_PREFIX_BYTES} leave room for the object key (S3 keys are at most 1024 bytes)`,
     );
   }
-  const lookback = optionalEnv('ARCHIVE_SCAN_LOOKBACK_DAYS', env);
+  const lookback = optionalEnv(EnvVar.archiveScanLookbackDays, env);
   const scanLookbackDays = lookback === undefined ? DEFAULT_SCAN_LOOKBACK_DAYS : Number(lookback);
   if (!Number.isSafeInteger(scanLookbackDays) || scanLookbackDays < 0 || scanLookbackDays > 366) {
     throw new ConfigError(
-      `staysync: ARCHIVE_SCAN_LOOKBACK_DAYS must be an integer from 0 to 366, got ${JSON.stringify(lookback)}`,
+      `staysync: ${EnvVar.archiveScanLookbackDays} must be an integer from 0 to 366, got ${JSON.stringify(lookback)}`,
     );
   }
   return Object.freeze({
-    sinkName: optionalEnv('SINK_NAME', env) ?? DEFAULT_SINK_NAME,
+    ...readSinkCommonConfig(env, DEFAULT_SINK_NAME),
     archiveBucket,
     archivePrefix: normalizePrefix(rawPrefix),
-    pipeline: parsePipelineConfig(optionalEnv(PIPELINE_ENV, env)),
     scanLookbackDays,
   });
 }

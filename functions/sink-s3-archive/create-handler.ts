@@ -1,10 +1,9 @@
-import { dynamoLedgerFromEnv } from '../adapters/ledger-dynamodb.js';
-import { s3QuarantineFromEnv } from '../adapters/quarantine-s3.js';
-import { S3ArchiveSink } from '../adapters/s3-archive-sink.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import { s3Client } from '../runtime/aws-clients.js';
+import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
 import { createSinkHandler, type SinkHandler } from '../runtime/sink-handler.js';
 import { readS3ArchiveSinkConfig } from './config.js';
+import { S3ArchiveSink } from './s3-archive-sink.js';
 
 /**
  * The archive takes every record Lambda can deliver: the invocation payload (6 MB) bounds
@@ -19,8 +18,7 @@ const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
  */
 export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
   const config = readS3ArchiveSinkConfig(env);
-  const ledger = dynamoLedgerFromEnv(env);
-  const quarantine = s3QuarantineFromEnv(env);
+  const { ledger, quarantine } = sinkLedgerAndQuarantine(config, env);
   const sink = new S3ArchiveSink({
     name: config.sinkName,
     prefix: config.archivePrefix,

@@ -1,6 +1,7 @@
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import type { Admin } from 'kafkajs';
 import { iamBootstrapBrokers, mskIamKafka } from '../adapters/kafka-admin-msk.js';
+import type { LambdaContextLike } from '../runtime/lambda-context.js';
 import {
   type CfnRequest,
   type CfnResponse,
@@ -8,7 +9,7 @@ import {
   sendResponse,
   successResponse,
 } from './cfn-response.js';
-import { parseTopicProperties } from './desired-topic.js';
+import { type DesiredTopic, parseTopicProperties } from './desired-topic.js';
 import { ensureTopic, removeTopic } from './reconcile.js';
 
 export interface ProvisionerDeps {
@@ -20,11 +21,6 @@ export interface ProvisionerDeps {
   readonly send?: (url: string, body: CfnResponse) => Promise<void>;
   /** Where the one JSON log line per request goes. @default console.log (CloudWatch Logs) */
   readonly log?: (line: string) => void;
-}
-
-export interface LambdaContextLike {
-  getRemainingTimeInMillis?(): number;
-  readonly logStreamName?: string;
 }
 
 const PHYSICAL_PREFIX = 'kafka-topic:';
@@ -49,6 +45,25 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
     );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Removes or reconciles the topic on the cluster; the custom resource's `Data`. */
+async function provision(
+  admin: Admin,
+  remove: boolean,
+  desired: DesiredTopic,
+): Promise<Record<string, string>> {
+  if (remove) {
+    const outcome = await removeTopic(admin, desired);
+    return { TopicName: desired.name, Outcome: outcome };
+  }
+  const result = await ensureTopic(admin, desired);
+  return {
+    TopicName: desired.name,
+    Partitions: String(result.partitions),
+    Outcome: result.action,
+    Changes: result.changes.join('; '),
+  };
 }
 
 /**
@@ -90,20 +105,7 @@ export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}
     const admin = adminFor(brokers);
     await admin.connect();
     try {
-      if (req.RequestType === 'Delete') {
-        const outcome = await removeTopic(admin, desired);
-        return { physicalId, data: { TopicName: desired.name, Outcome: outcome } };
-      }
-      const result = await ensureTopic(admin, desired);
-      return {
-        physicalId,
-        data: {
-          TopicName: desired.name,
-          Partitions: String(result.partitions),
-          Outcome: result.action,
-          Changes: result.changes.join('; '),
-        },
-      };
+      return { physicalId, data: await provision(admin, req.RequestType === 'Delete', desired) };
     } finally {
       await admin.disconnect();
     }

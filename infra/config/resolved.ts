@@ -2,7 +2,12 @@
  * The pipeline configuration after validation: every default applied, every value
  * checked (see validate.ts). The constructs read only these types.
  */
-import type { KafkaSpec, SinkKind, TopicVersioning } from './types.js';
+import type {
+  AggregateSpecJson,
+  EnvelopeFormat,
+  Versioning,
+} from '../../functions/contract/index.js';
+import type { KafkaSpec, SinkKind } from './types.js';
 
 export interface ResolvedTopic {
   readonly name: string;
@@ -11,7 +16,9 @@ export interface ResolvedTopic {
   /** -1 = forever */
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
-  readonly versioning: TopicVersioning;
+  readonly versioning: Versioning;
+  readonly format?: EnvelopeFormat;
+  readonly entity?: string;
   readonly removalPolicy: 'retain' | 'delete';
 }
 
@@ -26,6 +33,7 @@ export interface ResolvedSink {
   readonly maxRecordAgeSeconds: number;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
+  readonly aggregates?: readonly AggregateSpecJson[];
 }
 
 export interface ResolvedLifecycle {

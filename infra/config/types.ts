@@ -1,3 +1,9 @@
+import type {
+  AggregateSpecJson,
+  EnvelopeFormat,
+  Versioning,
+} from '../../functions/contract/index.js';
+
 /**
  * Typed stage configuration of a staysync pipeline: plain data (JSON-serialisable), so a
  * stage can live in code (`infra/config/stages.ts`), in `cdk.json` context or in a file.
@@ -7,10 +13,6 @@
 /** The three sinks of DESIGN §3.2; each maps to `functions/sink-<kind>/handler.ts`. */
 export const SinkKinds = ['dynamodb', 'opensearch', 's3-archive'] as const;
 export type SinkKind = (typeof SinkKinds)[number];
-
-/** How a topic's records are versioned (DESIGN §3.1); mirrors functions/core/config.ts. */
-export const TopicVersionings = ['source', 'log'] as const;
-export type TopicVersioning = (typeof TopicVersionings)[number];
 
 export interface TopicSpec {
   /** Kafka topic name: 1-249 of `[a-zA-Z0-9._-]`. */
@@ -34,10 +36,20 @@ export interface TopicSpec {
    */
   readonly compaction?: boolean;
   /**
-   * Versioning mode passed to the sinks in `STAYSYNC_PIPELINE`.
+   * Versioning mode passed to the sinks in `STAYSYNC_PIPELINE` (DESIGN §3.1).
    * @default 'source'
    */
-  readonly versioning?: TopicVersioning;
+  readonly versioning?: Versioning;
+  /**
+   * Envelope format passed to the sinks in `STAYSYNC_PIPELINE` (docs/core.md).
+   * @default - 'auto' (the sinks' default; not written)
+   */
+  readonly format?: EnvelopeFormat;
+  /**
+   * Entity of every record of the topic, passed to the sinks in `STAYSYNC_PIPELINE`.
+   * @default - from the Kafka key or the Debezium source (not written)
+   */
+  readonly entity?: string;
   /**
    * What deleting the topic resource (removing it from the config, renaming it, deleting
    * the stack) does to the Kafka topic.
@@ -85,6 +97,12 @@ export interface SinkSpec {
   readonly memoryMiB?: number;
   /** @default 120 */
   readonly timeoutSeconds?: number;
+  /**
+   * Declarative aggregates passed in `STAYSYNC_PIPELINE.aggregates` (the `dynamodb` sink
+   * only; docs/sink-dynamodb.md).
+   * @default - none
+   */
+  readonly aggregates?: readonly AggregateSpecJson[];
 }
 
 export interface ServerlessKafkaSpec {

@@ -1,3 +1,10 @@
+import {
+  ENTITY_PATTERN,
+  EnvelopeFormats,
+  type PipelineJson,
+  Versionings,
+} from '../../functions/contract/index.js';
+import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js';
 import type {
   ResolvedLifecycle,
   ResolvedPipeline,
@@ -13,8 +20,6 @@ import {
   SinkKinds,
   type SinkSpec,
   type TopicSpec,
-  type TopicVersioning,
-  TopicVersionings,
 } from './types.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
@@ -77,8 +82,16 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     p.int(t.retentionHours, `${at}.retentionHours`, 1, 87_600);
   }
   p.check(
-    t.versioning === undefined || TopicVersionings.includes(t.versioning),
-    `${at}.versioning must be one of ${TopicVersionings.join(', ')}`,
+    t.versioning === undefined || Versionings.includes(t.versioning),
+    `${at}.versioning must be one of ${Versionings.join(', ')}`,
+  );
+  p.check(
+    t.format === undefined || EnvelopeFormats.includes(t.format),
+    `${at}.format must be one of ${EnvelopeFormats.join(', ')}`,
+  );
+  p.check(
+    t.entity === undefined || (typeof t.entity === 'string' && ENTITY_PATTERN.test(t.entity)),
+    `${at}.entity must match ${ENTITY_PATTERN}`,
   );
   p.check(
     t.removalPolicy === undefined || t.removalPolicy === 'retain' || t.removalPolicy === 'delete',
@@ -94,6 +107,8 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     retentionMs,
     cleanupPolicy: !compaction ? 'delete' : retentionMs === -1 ? 'compact' : 'compact,delete',
     versioning: t.versioning ?? 'source',
+    ...(t.format === undefined ? {} : { format: t.format }),
+    ...(t.entity === undefined ? {} : { entity: t.entity }),
     removalPolicy: t.removalPolicy ?? 'retain',
   };
 }
@@ -133,6 +148,7 @@ function resolveSink(
   }
   p.int(s.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
   p.int(s.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
+  checkAggregates(kind, s.aggregates, p);
   return {
     kind,
     topics: [...(s.topics ?? [])],
@@ -144,7 +160,20 @@ function resolveSink(
     maxRecordAgeSeconds: s.maxRecordAgeSeconds ?? -1,
     memoryMiB: s.memoryMiB ?? 1024,
     timeoutSeconds: s.timeoutSeconds ?? 120,
+    ...(s.aggregates === undefined ? {} : { aggregates: s.aggregates }),
   };
+}
+
+/** Aggregates are the DynamoDB sink's, checked as that sink checks them at its cold start. */
+function checkAggregates(kind: SinkKind, aggregates: SinkSpec['aggregates'], p: Problems): void {
+  if (aggregates === undefined) return;
+  const at = `sinks.${kind}.aggregates`;
+  p.check(kind === 'dynamodb', `${at}: only the dynamodb sink keeps aggregates`);
+  try {
+    parseAggregateSpecs(JSON.stringify({ topics: {}, aggregates }));
+  } catch (err) {
+    p.check(false, `${at}: ${(err as Error).message}`);
+  }
 }
 
 function resolveLifecycle(
@@ -331,12 +360,23 @@ export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline 
   };
 }
 
-/** The `STAYSYNC_PIPELINE` JSON for one sink: the versioning of each topic it consumes. */
+/**
+ * The `STAYSYNC_PIPELINE` JSON for one sink (the schema of functions/contract/pipeline.ts):
+ * the settings of each topic it consumes (`format` and `entity` only when set) and its
+ * aggregates (when declared).
+ */
 export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): string {
-  const topics: Record<string, { versioning: TopicVersioning }> = {};
+  const topics: Record<string, PipelineJson['topics'][string]> = {};
   for (const name of sink.topics) {
     const topic = resolved.topics.find((t) => t.name === name);
-    if (topic !== undefined) topics[name] = { versioning: topic.versioning };
+    if (topic === undefined) continue;
+    topics[name] = {
+      versioning: topic.versioning,
+      ...(topic.format === undefined ? {} : { format: topic.format }),
+      ...(topic.entity === undefined ? {} : { entity: topic.entity }),
+    };
   }
-  return JSON.stringify({ topics });
+  const json: PipelineJson =
+    sink.aggregates === undefined ? { topics } : { topics, aggregates: sink.aggregates };
+  return JSON.stringify(json);
 }

@@ -1,13 +1,15 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { EnvVar } from '../../functions/contract/index.js';
 import type { HouseFunction } from './house-function.js';
 import type { KafkaCluster } from './kafka-cluster.js';
 import type { SearchDomain } from './search-domain.js';
 
 /**
  * One function per resource a sink uses: each sets the environment variable of DESIGN §3.2
- * and the matching IAM grant together, so the two cannot drift apart.
+ * (its name from the contract the functions read it by, functions/contract/env.ts) and
+ * the matching IAM grant together, so the two cannot drift apart.
  */
 
 // Exactly what the ledger/view adapters call (TransactWriteItems is authorised per item).
@@ -22,25 +24,25 @@ const TABLE_ACTIONS = [
 ];
 
 export function bindLedger(fn: HouseFunction, table: dynamodb.ITable): void {
-  fn.addEnvironment('LEDGER_TABLE', table.tableName);
+  fn.addEnvironment(EnvVar.ledgerTable, table.tableName);
   table.grant(fn, ...TABLE_ACTIONS);
 }
 
 export function bindView(fn: HouseFunction, table: dynamodb.ITable): void {
-  fn.addEnvironment('VIEW_TABLE', table.tableName);
+  fn.addEnvironment(EnvVar.viewTable, table.tableName);
   table.grant(fn, ...TABLE_ACTIONS);
 }
 
 export function bindQuarantine(fn: HouseFunction, bucket: s3.IBucket): void {
-  fn.addEnvironment('QUARANTINE_BUCKET', bucket.bucketName);
+  fn.addEnvironment(EnvVar.quarantineBucket, bucket.bucketName);
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] }),
   );
 }
 
 export function bindArchive(fn: HouseFunction, bucket: s3.IBucket, prefix: string): void {
-  fn.addEnvironment('ARCHIVE_BUCKET', bucket.bucketName);
-  fn.addEnvironment('ARCHIVE_PREFIX', prefix);
+  fn.addEnvironment(EnvVar.archiveBucket, bucket.bucketName);
+  fn.addEnvironment(EnvVar.archivePrefix, prefix);
   // GetObject/HeadObject: after a crash the sink reads the end offset of an object it wrote.
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -59,14 +61,14 @@ export function bindArchive(fn: HouseFunction, bucket: s3.IBucket, prefix: strin
 }
 
 export function bindSearch(fn: HouseFunction, search: SearchDomain, indexPrefix: string): void {
-  fn.addEnvironment('OPENSEARCH_ENDPOINT', `https://${search.domain.domainEndpoint}`);
-  fn.addEnvironment('INDEX_PREFIX', indexPrefix);
+  fn.addEnvironment(EnvVar.openSearchEndpoint, `https://${search.domain.domainEndpoint}`);
+  fn.addEnvironment(EnvVar.indexPrefix, indexPrefix);
   search.allowFunction(fn);
 }
 
 export function bindPipeline(fn: HouseFunction, sinkName: string, pipelineJson: string): void {
-  fn.addEnvironment('SINK_NAME', sinkName);
-  fn.addEnvironment('STAYSYNC_PIPELINE', pipelineJson);
+  fn.addEnvironment(EnvVar.sinkName, sinkName);
+  fn.addEnvironment(EnvVar.pipeline, pipelineJson);
 }
 
 /**

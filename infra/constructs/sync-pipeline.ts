@@ -59,31 +59,6 @@ export interface SinkDeployment {
   readonly eventSources: ReadonlyMap<string, ManagedKafkaEventSource>;
 }
 
-const RETENTION: Readonly<Record<number, logs.RetentionDays>> = {
-  1: 1,
-  3: 3,
-  5: 5,
-  7: 7,
-  14: 14,
-  30: 30,
-  60: 60,
-  90: 90,
-  120: 120,
-  150: 150,
-  180: 180,
-  365: 365,
-  400: 400,
-  545: 545,
-  731: 731,
-  1096: 1096,
-  1827: 1827,
-  2192: 2192,
-  2557: 2557,
-  2922: 2922,
-  3288: 3288,
-  3653: 3653,
-};
-
 /**
  * A complete staysync pipeline: MSK (created or imported) and its topics, one Lambda per
  * sink with one MSK event source mapping per consumed topic, the stores (ledger and view
@@ -115,7 +90,8 @@ export class SyncPipeline extends Construct {
     // Throws PipelineConfigError listing every problem.
     const config = validatePipelineSettings(props);
     this.config = config;
-    const retention = RETENTION[config.logRetentionDays] as logs.RetentionDays;
+    // RetentionDays' values are the day counts; validation admits only those CloudWatch accepts.
+    const retention = config.logRetentionDays as logs.RetentionDays;
     const removal =
       config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const entry = (key: keyof FunctionEntries, folder: string) =>

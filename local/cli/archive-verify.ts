@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ArchiveReader } from '../../functions/adapters/archive-reader.js';
+import { EnvVar } from '../../functions/contract/index.js';
 import { parseExpectedOffsets } from '../../functions/core/archive/expected-offsets.js';
 import {
   type ArchiveReport,
@@ -121,10 +122,10 @@ function parse(argv: readonly string[], baseEnv: NodeJS.ProcessEnv): Parsed {
   };
   const topic = str('topic');
   if (topic === undefined) throw new UsageError('--topic is required');
-  const bucket = str('bucket') ?? env.ARCHIVE_BUCKET;
+  const bucket = str('bucket') ?? env[EnvVar.archiveBucket];
   if (bucket === undefined || bucket === '')
-    throw new UsageError('--bucket (or ARCHIVE_BUCKET) is required');
-  const prefix = str('prefix') ?? env.ARCHIVE_PREFIX ?? 'archive';
+    throw new UsageError(`--bucket (or ${EnvVar.archiveBucket}) is required`);
+  const prefix = str('prefix') ?? env[EnvVar.archivePrefix] ?? 'archive';
   const partitionsArg = str('partitions');
   let partitions: number[] | undefined;
   if (partitionsArg !== undefined) {

@@ -12,6 +12,7 @@
  *   … npm run reconcile -- --topics customers --kafka-auth msk-iam --cluster-arn arn:aws:kafka:…
  */
 import { parseArgs } from 'node:util';
+import { EnvVar } from '../../functions/contract/index.js';
 import { kafkaAccess } from '../reconcile/kafka-access.js';
 import { formatReport, reconcile, type StoreName, StoreNames } from '../reconcile/reconcile.js';
 import { readEnvFile } from '../stack/env-file.js';
@@ -36,9 +37,11 @@ async function main(): Promise<number> {
     ...process.env,
     ...(values['env-file'] === undefined ? {} : readEnvFile(values['env-file'])),
   };
-  const topics = (values.topics ?? env.STAYSYNC_TOPICS ?? '').split(',').filter((t) => t !== '');
-  const brokers = (values.brokers ?? env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
-  if (topics.length === 0) throw new Error('no topics: pass --topics a,b or set STAYSYNC_TOPICS');
+  const topics = (values.topics ?? env[EnvVar.topics] ?? '').split(',').filter((t) => t !== '');
+  const brokers = (values.brokers ?? env[EnvVar.kafkaBrokers] ?? '')
+    .split(',')
+    .filter((b) => b !== '');
+  if (topics.length === 0) throw new Error(`no topics: pass --topics a,b or set ${EnvVar.topics}`);
   const source = values.source ?? 'kafka';
   if (source !== 'kafka' && source !== 'archive')
     throw new Error('--source must be kafka or archive');

@@ -5,6 +5,7 @@
 import { DeleteTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
+import { EnvVar } from '../../functions/contract/index.js';
 import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
 import { createPkTable, emptyAndDeleteBucket } from '../aws/resources.js';
 
@@ -119,26 +120,26 @@ export function sinkEnv(
   };
   const common = {
     ...aws,
-    SINK_NAME: sink,
-    LEDGER_TABLE: names.ledgerTable,
-    QUARANTINE_BUCKET: names.quarantineBucket,
-    STAYSYNC_PIPELINE: pipelineJson,
+    [EnvVar.sinkName]: sink,
+    [EnvVar.ledgerTable]: names.ledgerTable,
+    [EnvVar.quarantineBucket]: names.quarantineBucket,
+    [EnvVar.pipeline]: pipelineJson,
     POWERTOOLS_LOG_LEVEL: 'WARN',
   };
   switch (sink) {
     case 'dynamodb':
-      return { ...common, VIEW_TABLE: names.viewTable };
+      return { ...common, [EnvVar.viewTable]: names.viewTable };
     case 'opensearch':
       return {
         ...common,
-        OPENSEARCH_ENDPOINT: stack.OPENSEARCH_ENDPOINT ?? '',
-        INDEX_PREFIX: names.indexPrefix,
+        [EnvVar.openSearchEndpoint]: stack[EnvVar.openSearchEndpoint] ?? '',
+        [EnvVar.indexPrefix]: names.indexPrefix,
       };
     case 's3-archive':
       return {
         ...common,
-        ARCHIVE_BUCKET: names.archiveBucket,
-        ARCHIVE_PREFIX: names.archivePrefix,
+        [EnvVar.archiveBucket]: names.archiveBucket,
+        [EnvVar.archivePrefix]: names.archivePrefix,
       };
   }
 }

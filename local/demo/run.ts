@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'n
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { EnvVar } from '../../functions/contract/index.js';
 import { s3Client } from '../../functions/runtime/aws-clients.js';
 import { MetricTotals } from '../esm/emf-tap.js';
 import { EventSourceMapping, type MappingSettings } from '../esm/event-source-mapping.js';
@@ -73,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log: (l) => print(`  ${l}`),
     adopt: false,
   });
-  const brokers = (stack.KAFKA_BROKERS ?? '').split(',');
+  const brokers = (stack[EnvVar.kafkaBrokers] ?? '').split(',');
   const names = runNames(options.runId);
   const awsEnv = { ...process.env, ...stack };
   const kafka = new Kafka({ clientId: 'staysync-demo', brokers, logLevel: logLevel.NOTHING });
@@ -329,10 +330,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ...envs.get('dynamodb'),
     ...envs.get('opensearch'),
     ...envs.get('s3-archive'),
-    KAFKA_BROKERS: brokers.join(','),
-    STAYSYNC_TOPICS: topics.join(','),
+    [EnvVar.kafkaBrokers]: brokers.join(','),
+    [EnvVar.topics]: topics.join(','),
   };
-  delete reconcileEnv.SINK_NAME;
+  delete reconcileEnv[EnvVar.sinkName];
   const envFile = path.join(paths.root, 'runs', `${names.runId}.env`);
   mkdirSync(path.dirname(envFile), { recursive: true });
   writeFileSync(
@@ -356,7 +357,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   for (const log of logs.values()) log.end();
   if (options.cleanup) {
-    await deleteResources(names, admin, awsEnv, stack.OPENSEARCH_ENDPOINT);
+    await deleteResources(names, admin, awsEnv, stack[EnvVar.openSearchEndpoint]);
     print(`staysync: run ${names.runId} cleaned up`);
   }
   await admin.disconnect();

@@ -4,12 +4,12 @@
  * sink can apply, and a record it refuses would have been quarantined.
  */
 import { randomUUID } from 'node:crypto';
-import { type ChangeOp, ChangeOps } from '../../functions/core/change.js';
 import {
   type PipelineConfig,
   type TopicSettings,
   topicSettings,
-} from '../../functions/core/config.js';
+} from '../../functions/contract/pipeline.js';
+import { type ChangeOp, ChangeOps } from '../../functions/core/change.js';
 import { decodeChange } from '../../functions/core/envelope/decode-change.js';
 import { PoisonError } from '../../functions/core/errors.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../functions/core/limits.js';

@@ -19,7 +19,7 @@ import {
   type PartitionMetadata,
   type Producer,
 } from 'kafkajs';
-import type { PipelineConfig } from '../../functions/core/config.js';
+import type { PipelineConfig } from '../../functions/contract/pipeline.js';
 import type { DecodeLimits } from '../../functions/core/limits.js';
 import { buildRecord, type ChangeInput, type Envelope, type OutgoingRecord } from './envelope.js';
 import { createVersionClock, type VersionClock } from './version-clock.js';

@@ -3,7 +3,7 @@
  * the key it concerns; nothing is sampled.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { toDecimalString } from '../../functions/core/aggregates-decimal.js';
+import { toDecimalString } from '../../functions/core/dynamodb/aggregates-decimal.js';
 import type { ViewState } from '../../functions/core/view-state.js';
 import type { AggregateTotals } from './oracle.js';
 

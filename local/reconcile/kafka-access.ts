@@ -9,6 +9,7 @@ import {
   iamBootstrapBrokers,
   mskIamKafkaConfig,
 } from '../../functions/adapters/kafka-admin-msk.js';
+import { EnvVar } from '../../functions/contract/index.js';
 
 export const KafkaAuths = ['none', 'msk-iam'] as const;
 export type KafkaAuth = (typeof KafkaAuths)[number];
@@ -37,7 +38,7 @@ export async function kafkaAccess(input: KafkaAccessInput): Promise<KafkaAccess>
   }
   if (auth === 'none') {
     if (input.brokers.length === 0) {
-      throw new Error('no brokers: pass --brokers or set KAFKA_BROKERS');
+      throw new Error(`no brokers: pass --brokers or set ${EnvVar.kafkaBrokers}`);
     }
     return { brokers: input.brokers };
   }

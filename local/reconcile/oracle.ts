@@ -10,14 +10,15 @@
  * decoder with the topic's pipeline settings), so the oracle and the sinks cannot
  * disagree on what a record means.
  */
+
+import { type PipelineConfig, topicSettings } from '../../functions/contract/pipeline.js';
+import type { Change } from '../../functions/core/change.js';
 import {
   type AggregateDeclaration,
   aggregateItemKey,
   contributionsOf,
-} from '../../functions/core/aggregates.js';
-import { addDecimals } from '../../functions/core/aggregates-decimal.js';
-import type { Change } from '../../functions/core/change.js';
-import { type PipelineConfig, topicSettings } from '../../functions/core/config.js';
+} from '../../functions/core/dynamodb/aggregates.js';
+import { addDecimals } from '../../functions/core/dynamodb/aggregates-decimal.js';
 import { decodeChange } from '../../functions/core/envelope/decode-change.js';
 import { PoisonError } from '../../functions/core/errors.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../functions/core/limits.js';

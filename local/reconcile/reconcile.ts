@@ -11,9 +11,9 @@
  */
 
 import type { KafkaConfig } from 'kafkajs';
-import { parseAggregateSpecs } from '../../functions/core/aggregates.js';
+import { EnvVar, optionalEnv, parsePipelineConfig } from '../../functions/contract/index.js';
 import { toMskEventRecord } from '../../functions/core/archive/line.js';
-import { optionalEnv, PIPELINE_ENV, parsePipelineConfig } from '../../functions/core/config.js';
+import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
 import { toMskRecord } from '../esm/event-builder.js';
 import {
@@ -70,11 +70,11 @@ export interface ReconcileReport {
 const configured = (env: NodeJS.ProcessEnv): StoreName[] =>
   StoreNames.filter((s) =>
     s === 'dynamodb'
-      ? optionalEnv('VIEW_TABLE', env) !== undefined
+      ? optionalEnv(EnvVar.viewTable, env) !== undefined
       : s === 'opensearch'
-        ? optionalEnv('OPENSEARCH_ENDPOINT', env) !== undefined &&
-          optionalEnv('INDEX_PREFIX', env) !== undefined
-        : optionalEnv('ARCHIVE_BUCKET', env) !== undefined,
+        ? optionalEnv(EnvVar.openSearchEndpoint, env) !== undefined &&
+          optionalEnv(EnvVar.indexPrefix, env) !== undefined
+        : optionalEnv(EnvVar.archiveBucket, env) !== undefined,
   );
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
@@ -82,7 +82,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const { env } = options;
   const source = options.source ?? 'kafka';
   const stores = options.stores ?? configured(env);
-  const pipelineJson = optionalEnv(PIPELINE_ENV, env);
+  const pipelineJson = optionalEnv(EnvVar.pipeline, env);
   const pipeline = parsePipelineConfig(pipelineJson);
   const aggregates = parseAggregateSpecs(pipelineJson);
 

@@ -5,11 +5,11 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ArchiveReader } from '../../functions/adapters/archive-reader.js';
-import { fromViewItem } from '../../functions/adapters/dynamodb-view-item.js';
 import { openSearchClient } from '../../functions/adapters/opensearch-client.js';
-import { AGGREGATE_ITEM_ATTRIBUTES } from '../../functions/core/aggregates.js';
+import { EnvVar, requireEnv } from '../../functions/contract/index.js';
 import type { ArchivedRecord } from '../../functions/core/archive/line.js';
-import { requireEnv } from '../../functions/core/config.js';
+import { AGGREGATE_ITEM_ATTRIBUTES } from '../../functions/core/dynamodb/aggregates.js';
+import { fromViewItem } from '../../functions/core/dynamodb/view-item.js';
 import { fromDocument } from '../../functions/core/opensearch/document.js';
 import type { ViewState } from '../../functions/core/view-state.js';
 import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
@@ -25,7 +25,7 @@ export interface DynamoContents {
 
 /** Scans the view table (strongly consistent): entity items and aggregate items. */
 export async function readDynamoView(env: NodeJS.ProcessEnv): Promise<DynamoContents> {
-  const table = requireEnv('VIEW_TABLE', env);
+  const table = requireEnv(EnvVar.viewTable, env);
   const client = dynamoDbClient(env);
   const views = new Map<string, ViewState>();
   const aggregates = new Map<string, Record<string, unknown>>();

@@ -9,7 +9,11 @@ import type { ServiceDef, StackPaths } from './service.js';
 import { withLock } from './support/lock.js';
 import { ensureDirs, envFile } from './support/paths.js';
 import { terminate } from './support/processes.js';
-import type { StackOptions } from './up.js';
+
+/** The part of up.ts's StackOptions `down` reads (up.ts imports this module, not the reverse). */
+export interface LogOption {
+  readonly log?: (line: string) => void;
+}
 
 /**
  * Stops the services the stack started (all of them, or those named in `only`):
@@ -19,7 +23,7 @@ import type { StackOptions } from './up.js';
 export function down(
   services: readonly ServiceDef[],
   paths: StackPaths,
-  options: StackOptions & { only?: readonly string[] } = {},
+  options: LogOption & { only?: readonly string[] } = {},
 ): Promise<void> {
   const log = options.log ?? (() => undefined);
   ensureDirs(paths);

@@ -91,6 +91,13 @@ export class OffsetSet {
   }
 }
 
+/** An inclusive range of offsets. */
+export type OffsetRange = readonly [number, number];
+
+/** `0..4, 7, 9..12` */
+export const fmtRanges = (ranges: readonly OffsetRange[]): string =>
+  ranges.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ');
+
 /** Offsets of `a` that are not in `b`, as inclusive ranges, limited to `[lo, hi]`. */
 export function rangesMissing(
   a: OffsetSet,

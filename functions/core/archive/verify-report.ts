@@ -1,9 +1,6 @@
 /** The archive verifier's report as text, for `archive:verify` and for people. */
-import type { ArchiveReport, OffsetRange } from './verify.js';
-
-/** `0..4, 7, 9..12` */
-export const fmtRanges = (ranges: readonly OffsetRange[]): string =>
-  ranges.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ');
+import { fmtRanges } from './offset-set.js';
+import type { ArchiveReport } from './verify.js';
 
 /** Human-readable report. */
 export function formatArchiveReport(topic: string, report: ArchiveReport): string {

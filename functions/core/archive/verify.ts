@@ -6,8 +6,7 @@
  */
 import type { ArchiveObjectId } from './key.js';
 import type { ArchiveRange } from './object.js';
-import { OffsetSet, rangesMissing } from './offset-set.js';
-import { fmtRanges } from './verify-report.js';
+import { fmtRanges, type OffsetRange, OffsetSet, rangesMissing } from './offset-set.js';
 
 export interface VerifyOptions {
   /** the topic is compacted: holes between archived offsets are not problems */
@@ -20,8 +19,6 @@ export interface VerifyOptions {
   /** how many offsets/ranges each list in the report shows @default 20 */
   readonly maxListed?: number;
 }
-
-export type OffsetRange = readonly [number, number];
 
 export interface PartitionReport {
   readonly partition: number;

@@ -1,5 +1,5 @@
-import type { PipelineConfig } from '../config.js';
-import { topicSettings } from '../config.js';
+import type { PipelineConfig } from '../../contract/pipeline.js';
+import { topicSettings } from '../../contract/pipeline.js';
 import { decodeChange } from '../envelope/decode-change.js';
 import { PoisonError } from '../errors.js';
 import type { DecodeLimits } from '../limits.js';

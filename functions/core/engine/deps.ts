@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../config.js';
+import type { PipelineConfig } from '../../contract/pipeline.js';
 import type { Ledger } from '../ledger.js';
 import type { DecodeLimits } from '../limits.js';
 import type { Quarantine } from '../quarantine.js';

@@ -3,7 +3,7 @@ import type { CheckpointRef } from '../ledger.js';
 import type { DecodedPartition } from '../msk-decode.js';
 import type { QuarantineEntry } from '../quarantine.js';
 import type { KafkaRecord } from '../record.js';
-import type { BatchEntry } from '../sink.js';
+import type { BatchEntry, RecordOutcome } from '../sink.js';
 import { applyWithRetries } from './apply-loop.js';
 import { toBatchEntry } from './decode-entry.js';
 import type { EngineDeps } from './deps.js';
@@ -32,139 +32,202 @@ export async function processPartition(
   deps: EngineDeps,
   budget: Budget,
 ): Promise<PartitionOutcome> {
-  const { sink, ledger, logger, metrics } = deps;
-  const ref: CheckpointRef = { sink: sink.name, topic: part.topic, partition: part.partition };
-  const where = { sink: sink.name, topic: part.topic, partition: part.partition };
+  const where: Where = { sink: deps.sink.name, topic: part.topic, partition: part.partition };
   const first = part.records[0];
   if (first === undefined) return { failedAt: null };
 
-  const read = await withRetry(
-    'read checkpoint',
-    () => ledger.readCheckpoint(ref),
-    deps,
-    budget,
-    where,
-  );
+  // 1. Checkpoint.
+  const readCheckpoint = () => deps.ledger.readCheckpoint(where);
+  const read = await withRetry('read checkpoint', readCheckpoint, deps, budget, where);
   if (!read.ok)
     return fail(deps, where, first.record.offset, part.records.length, 'checkpoint read failed');
   const checkpoint = read.value;
-  const pending = part.records.filter((d) => checkpoint === null || d.record.offset > checkpoint);
-  const skipped = part.records.length - pending.length;
-  if (skipped > 0) {
-    metrics.count(Metric.skipped, skipped);
-    logger.debug('skipping records at or below the checkpoint', { ...where, checkpoint, skipped });
-  }
-  if (pending.length === 0) return { failedAt: null };
-
-  let entries: BatchEntry[] = pending.map((d) =>
-    toBatchEntry(d, sink.decodes, deps.pipeline, deps.limits),
-  );
-  const unapplied = new Set<number>();
+  const pending = unseen(part.records, checkpoint, deps, where);
+  const firstPending = pending[0];
+  const lastPending = pending[pending.length - 1];
+  if (firstPending === undefined || lastPending === undefined) return { failedAt: null };
+  const run: PartitionRun = {
+    where,
+    checkpoint,
+    firstOffset: firstPending.record.offset,
+    lastOffset: lastPending.record.offset,
+    unapplied: new Set<number>(),
+    quarantined: new Set<number>(),
+  };
 
   // 2. Decode poison first. If it cannot be quarantined, apply only what precedes it.
-  const decodePoison = entries.filter((e) => e.poison !== undefined);
-  const quarantined = new Set<number>();
-  if (decodePoison.length > 0) {
-    if (await quarantine(decodePoison, deps, budget, where)) {
-      for (const e of decodePoison) quarantined.add(e.record.offset);
-    } else {
-      const limit = (decodePoison[0] as BatchEntry).record.offset;
-      for (const e of entries) if (e.record.offset >= limit) unapplied.add(e.record.offset);
-      entries = entries.filter((e) => e.record.offset < limit);
-    }
-  }
-
-  // 3. Apply.
-  const applied = await applyWithRetries(
-    { sink: sink.name, topic: part.topic, partition: part.partition, checkpoint },
-    entries,
+  const entries = await settleDecodePoison(
+    pending.map((d) => toBatchEntry(d, deps.sink.decodes, deps.pipeline, deps.limits)),
+    run,
     deps,
     budget,
   );
-  const counts = { applied: 0, stale: 0, duplicate: 0 };
+  // 3. Apply.
+  const applied = await applyWithRetries({ ...where, checkpoint }, entries, deps, budget);
+  const { counts, sinkPoison } = tally(entries, applied.outcomes, run);
+  // 4. Poison found by the sink (e.g. a document the index mapping rejects).
+  await settle(sinkPoison, run, deps, budget);
+  // 5. Checkpoint.
+  const lowest = run.unapplied.size > 0 ? Math.min(...run.unapplied) : null;
+  const stored = await storeCheckpoint(run, lowest, applied.checkpointedThrough, deps, budget);
+  report(run, counts, deps);
+  if (!stored)
+    return fail(deps, where, run.firstOffset, run.unapplied.size, 'checkpoint not advanced');
+  if (lowest === null) return { failedAt: null };
+  return fail(deps, where, lowest, run.unapplied.size, 'records left unapplied');
+}
+
+type Where = CheckpointRef;
+
+/** What one partition batch has come to so far. */
+interface PartitionRun {
+  readonly where: Where;
+  readonly checkpoint: number | null;
+  /** first and last offsets above the checkpoint */
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** offsets not applied (retry, or poison that could not be quarantined) */
+  readonly unapplied: Set<number>;
+  readonly quarantined: Set<number>;
+}
+
+type Counts = { applied: number; stale: number; duplicate: number };
+
+/** The records above the checkpoint (the others were applied by an earlier invocation). */
+function unseen<T extends { readonly record: KafkaRecord }>(
+  records: readonly T[],
+  checkpoint: number | null,
+  deps: EngineDeps,
+  where: Where,
+): T[] {
+  const pending = records.filter((d) => checkpoint === null || d.record.offset > checkpoint);
+  const skipped = records.length - pending.length;
+  if (skipped > 0) {
+    deps.metrics.count(Metric.skipped, skipped);
+    deps.logger.debug('skipping records at or below the checkpoint', {
+      ...where,
+      checkpoint,
+      skipped,
+    });
+  }
+  return pending;
+}
+
+/**
+ * Quarantines the decode poison before anything is applied; when that fails, only the
+ * entries below the first poison record are returned (the rest stay unapplied).
+ */
+async function settleDecodePoison(
+  entries: BatchEntry[],
+  run: PartitionRun,
+  deps: EngineDeps,
+  budget: Budget,
+): Promise<BatchEntry[]> {
+  const decodePoison = entries.filter((e) => e.poison !== undefined);
+  const firstPoison = decodePoison[0];
+  if (firstPoison === undefined) return entries;
+  if (await quarantine(decodePoison, deps, budget, run.where)) {
+    for (const e of decodePoison) run.quarantined.add(e.record.offset);
+    return entries;
+  }
+  const limit = firstPoison.record.offset;
+  for (const e of entries) if (e.record.offset >= limit) run.unapplied.add(e.record.offset);
+  return entries.filter((e) => e.record.offset < limit);
+}
+
+/** Counts the sink's outcomes; returns the poison it found that is not quarantined yet. */
+function tally(
+  entries: readonly BatchEntry[],
+  outcomes: ReadonlyMap<number, RecordOutcome>,
+  run: PartitionRun,
+): { counts: Counts; sinkPoison: BatchEntry[] } {
+  const counts: Counts = { applied: 0, stale: 0, duplicate: 0 };
   const sinkPoison: BatchEntry[] = [];
   for (const entry of entries) {
-    const outcome = applied.outcomes.get(entry.record.offset);
+    const outcome = outcomes.get(entry.record.offset);
     if (outcome === undefined || outcome.status === 'retry') {
-      unapplied.add(entry.record.offset);
+      run.unapplied.add(entry.record.offset);
     } else if (outcome.status === 'poison') {
-      if (!quarantined.has(entry.record.offset))
+      if (!run.quarantined.has(entry.record.offset))
         sinkPoison.push({ record: entry.record, poison: outcome.error });
     } else {
       counts[outcome.status]++;
     }
   }
+  return { counts, sinkPoison };
+}
 
-  // 4. Poison found by the sink (e.g. a document the index mapping rejects).
-  if (sinkPoison.length > 0) {
-    if (await quarantine(sinkPoison, deps, budget, where)) {
-      for (const e of sinkPoison) quarantined.add(e.record.offset);
-    } else {
-      for (const e of sinkPoison) unapplied.add(e.record.offset);
-    }
-  }
+/** Quarantines the sink's poison; what cannot be quarantined stays unapplied. */
+async function settle(
+  poison: readonly BatchEntry[],
+  run: PartitionRun,
+  deps: EngineDeps,
+  budget: Budget,
+): Promise<void> {
+  if (poison.length === 0) return;
+  const done = await quarantine(poison, deps, budget, run.where);
+  for (const e of poison) (done ? run.quarantined : run.unapplied).add(e.record.offset);
+}
 
-  // 5. Checkpoint.
-  const lowest = unapplied.size > 0 ? Math.min(...unapplied) : null;
-  const last = (pending[pending.length - 1] as (typeof pending)[number]).record.offset;
-  const target = lowest === null ? last : lowest - 1;
-  const sinkCheckpoint = applied.checkpointedThrough;
+/**
+ * Advances the checkpoint to just below the lowest unapplied offset (or to the last one),
+ * unless the sink stored it that far itself. False when the ledger could not be updated.
+ */
+async function storeCheckpoint(
+  run: PartitionRun,
+  lowest: number | null,
+  sinkCheckpoint: number | undefined,
+  deps: EngineDeps,
+  budget: Budget,
+): Promise<boolean> {
+  const { where } = run;
+  const target = lowest === null ? run.lastOffset : lowest - 1;
   if (sinkCheckpoint !== undefined && lowest !== null && sinkCheckpoint >= lowest) {
-    logger.error('sink checkpointed past an unapplied record', {
+    deps.logger.error('sink checkpointed past an unapplied record', {
       ...where,
       offset: lowest,
       sinkCheckpoint,
     });
   }
-  let checkpointStored = true;
-  if (
-    target >= (pending[0] as (typeof pending)[number]).record.offset &&
-    (sinkCheckpoint ?? -1) < target
-  ) {
-    const advanced = await withRetry(
-      'advance checkpoint',
-      () => ledger.advanceCheckpoint(ref, target),
-      deps,
-      budget,
-      where,
-    );
-    if (!advanced.ok) {
-      // The effects are in the stores, but the ledger must say so (a checkpoint is how a
-      // sink proves it caught up): have the batch redelivered; re-applying is a no-op.
-      checkpointStored = false;
-      metrics.count(Metric.checkpointFailures, 1);
-      logger.warn('checkpoint not advanced', {
-        ...where,
-        offset: target,
-        error: describe(advanced.error),
-      });
-    }
-  }
-
-  metrics.count(Metric.applied, counts.applied);
-  metrics.count(Metric.stale, counts.stale);
-  metrics.count(Metric.duplicate, counts.duplicate);
-  metrics.count(Metric.poison, quarantined.size);
-  logger.info('partition batch processed', {
+  if (target < run.firstOffset || (sinkCheckpoint ?? -1) >= target) return true;
+  const advanced = await withRetry(
+    'advance checkpoint',
+    () => deps.ledger.advanceCheckpoint(where, target),
+    deps,
+    budget,
+    where,
+  );
+  if (advanced.ok) return true;
+  // The effects are in the stores, but the ledger must say so (a checkpoint is how a
+  // sink proves it caught up): have the batch redelivered; re-applying is a no-op.
+  deps.metrics.count(Metric.checkpointFailures, 1);
+  deps.logger.warn('checkpoint not advanced', {
     ...where,
-    firstOffset: (pending[0] as (typeof pending)[number]).record.offset,
-    lastOffset: last,
-    checkpoint,
-    ...counts,
-    poison: quarantined.size,
-    unapplied: unapplied.size,
+    offset: target,
+    error: describe(advanced.error),
   });
-  if (!checkpointStored) {
-    const first = (pending[0] as (typeof pending)[number]).record.offset;
-    return fail(deps, where, first, unapplied.size, 'checkpoint not advanced');
-  }
-  if (lowest === null) return { failedAt: null };
-  return fail(deps, where, lowest, unapplied.size, 'records left unapplied');
+  return false;
+}
+
+function report(run: PartitionRun, counts: Counts, deps: EngineDeps): void {
+  deps.metrics.count(Metric.applied, counts.applied);
+  deps.metrics.count(Metric.stale, counts.stale);
+  deps.metrics.count(Metric.duplicate, counts.duplicate);
+  deps.metrics.count(Metric.poison, run.quarantined.size);
+  deps.logger.info('partition batch processed', {
+    ...run.where,
+    firstOffset: run.firstOffset,
+    lastOffset: run.lastOffset,
+    checkpoint: run.checkpoint,
+    ...counts,
+    poison: run.quarantined.size,
+    unapplied: run.unapplied.size,
+  });
 }
 
 function fail(
   deps: EngineDeps,
-  where: Record<string, unknown>,
+  where: Where,
   offset: number,
   unapplied: number,
   why: string,
@@ -180,7 +243,7 @@ async function quarantine(
   entries: readonly BatchEntry[],
   deps: EngineDeps,
   budget: Budget,
-  where: { sink: string; topic: string; partition: number },
+  where: Where,
 ): Promise<boolean> {
   const at = new Date(deps.clock.now()).toISOString();
   const items = entries.map((e) =>

@@ -1,4 +1,4 @@
-import type { TopicSettings } from '../config.js';
+import type { TopicSettings } from '../../contract/pipeline.js';
 import type { DecodeLimits } from '../limits.js';
 import type { KafkaRecord, RecordCoordinates } from '../record.js';
 import { decodeUtf8 } from './fields.js';

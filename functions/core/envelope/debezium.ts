@@ -1,5 +1,6 @@
+import { ENTITY_PATTERN } from '../../contract/pipeline.js';
 import { type Change, effectiveVersion } from '../change.js';
-import { ENTITY_PATTERN } from '../config.js';
+import type { RecordCoordinates } from '../record.js';
 import { offsetEventId, type ParseContext } from './context.js';
 import { debeziumEntityKey } from './debezium-key.js';
 import { isoFromEpochMs, isPlainObject, poison, typeName } from './fields.js';
@@ -30,63 +31,12 @@ const OPS: Readonly<Record<string, 'upsert' | 'delete'>> = {
 export function parseDebeziumEvent(value: Record<string, unknown>, ctx: ParseContext): Change {
   const { coords, settings } = ctx;
   const { op, source } = value;
-  if (typeof op !== 'string')
-    return poison(coords, 'missing-field', 'op', 'is required (Debezium c, u, d or r)');
-  if (op === 't' || op === 'm') {
-    return poison(
-      coords,
-      'unsupported-op',
-      'op',
-      `Debezium ${op === 't' ? 'truncate' : 'message'} events cannot be applied per key`,
-    );
-  }
-  const mapped = OPS[op];
-  if (mapped === undefined) {
-    return poison(
-      coords,
-      'unknown-op',
-      'op',
-      `must be one of c, u, d, r (Debezium), got ${JSON.stringify(op)}`,
-    );
-  }
+  const mapped = changeOpOf(op, coords);
   if (!isPlainObject(source))
     return poison(coords, 'missing-field', 'source', 'is required (Debezium)');
-
-  let entity = settings.entity;
-  if (entity === undefined) {
-    const table = source.table;
-    if (typeof table !== 'string' || table === '') {
-      return poison(
-        coords,
-        'missing-field',
-        'source.table',
-        `must be a non-empty string, got ${typeName(table)}`,
-      );
-    }
-    if (!ENTITY_PATTERN.test(table)) {
-      return poison(
-        coords,
-        'invalid-field',
-        'source.table',
-        `${JSON.stringify(table)} does not match ${ENTITY_PATTERN}; set the topic's entity`,
-      );
-    }
-    entity = table;
-  }
+  const entity = settings.entity ?? entityOf(source, coords);
   const key = debeziumEntityKey(ctx);
-
-  let data: Record<string, unknown> | undefined;
-  if (mapped === 'upsert') {
-    if (!isPlainObject(value.after)) {
-      return poison(
-        coords,
-        'missing-field',
-        'after',
-        `must be an object on op ${op}, got ${typeName(value.after)}`,
-      );
-    }
-    data = value.after;
-  }
+  const data = mapped === 'upsert' ? afterOf(value, op as string, coords) : undefined;
   const ts = isoFromEpochMs(value.ts_ms) ?? isoFromEpochMs(source.ts_ms);
   if (ts === null)
     return poison(
@@ -122,4 +72,67 @@ export function parseDebeziumEvent(value: Record<string, unknown>, ctx: ParseCon
         coords,
         tombstone: false,
       };
+}
+
+/** Debezium's `op` as a change: `c`/`u`/`r` upsert, `d` delete; anything else is poison. */
+function changeOpOf(op: unknown, coords: RecordCoordinates): 'upsert' | 'delete' {
+  if (typeof op !== 'string')
+    return poison(coords, 'missing-field', 'op', 'is required (Debezium c, u, d or r)');
+  if (op === 't' || op === 'm') {
+    return poison(
+      coords,
+      'unsupported-op',
+      'op',
+      `Debezium ${op === 't' ? 'truncate' : 'message'} events cannot be applied per key`,
+    );
+  }
+  const mapped = OPS[op];
+  if (mapped === undefined) {
+    return poison(
+      coords,
+      'unknown-op',
+      'op',
+      `must be one of c, u, d, r (Debezium), got ${JSON.stringify(op)}`,
+    );
+  }
+  return mapped;
+}
+
+/** The entity from `source.table`, when the topic's settings name none. */
+function entityOf(source: Record<string, unknown>, coords: RecordCoordinates): string {
+  const table = source.table;
+  if (typeof table !== 'string' || table === '') {
+    return poison(
+      coords,
+      'missing-field',
+      'source.table',
+      `must be a non-empty string, got ${typeName(table)}`,
+    );
+  }
+  if (!ENTITY_PATTERN.test(table)) {
+    return poison(
+      coords,
+      'invalid-field',
+      'source.table',
+      `${JSON.stringify(table)} does not match ${ENTITY_PATTERN}; set the topic's entity`,
+    );
+  }
+  return table;
+}
+
+/** The new state of an upsert: Debezium's `after`. */
+function afterOf(
+  value: Record<string, unknown>,
+  op: string,
+  coords: RecordCoordinates,
+): Record<string, unknown> {
+  if (!isPlainObject(value.after)) {
+    return poison(
+      coords,
+      'missing-field',
+      'after',
+      `must be an object on op ${op}, got ${typeName(value.after)}`,
+    );
+  }
+  return value.after;
 }

@@ -1,5 +1,5 @@
+import type { TopicSettings } from '../../contract/pipeline.js';
 import type { Change } from '../change.js';
-import type { TopicSettings } from '../config.js';
 import type { DecodeLimits } from '../limits.js';
 import type { KafkaRecord } from '../record.js';
 import { RecordContext } from './context.js';

@@ -1,5 +1,5 @@
+import { ENTITY_PATTERN } from '../../contract/pipeline.js';
 import { type Change, type ChangeOp, ChangeOps, effectiveVersion } from '../change.js';
-import { ENTITY_PATTERN } from '../config.js';
 import type { ParseContext } from './context.js';
 import { isPlainObject, poison, requireString, requireTimestamp, typeName } from './fields.js';
 import { requireSourceVersion } from './versions.js';

@@ -1,5 +1,5 @@
+import { ENTITY_PATTERN } from '../../contract/pipeline.js';
 import { type Change, effectiveVersion } from '../change.js';
-import { ENTITY_PATTERN } from '../config.js';
 import { offsetEventId, type ParseContext } from './context.js';
 import { debeziumEntityKey, looksLikeKeyStruct } from './debezium-key.js';
 import { isoFromEpochMs, poison } from './fields.js';

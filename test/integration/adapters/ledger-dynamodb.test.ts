@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { InitializeMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoLedger, dynamoLedgerFromEnv } from '../../../functions/adapters/ledger-dynamodb.js';
+import { DynamoLedger } from '../../../functions/adapters/ledger-dynamodb.js';
 import { StaysyncError } from '../../../functions/core/errors.js';
 import { checkpointKey } from '../../../functions/core/ledger.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
+import * as sinkConfig from '../../../functions/runtime/sink-config.js';
 import { createPkTable, uniqueName } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
 import { loadStackEnv } from '../../support/stack-env.js';
@@ -83,7 +84,7 @@ describe('DynamoLedger', () => {
     shared.middlewareStack.add(capture, { step: 'initialize', name: 'captureLedgerInput' });
     const counter = countRequests(shared);
     try {
-      await dynamoLedgerFromEnv({ ...env, LEDGER_TABLE: table }).readCheckpoint(ref());
+      await ledgerFromEnv({ ...env, LEDGER_TABLE: table }).readCheckpoint(ref());
       expect(counter.counts).toEqual({ GetItemCommand: 1 });
       expect(inputs[0]).toMatchObject({ TableName: table, ConsistentRead: true });
     } finally {
@@ -130,6 +131,13 @@ describe('DynamoLedger', () => {
   });
 
   it('requires LEDGER_TABLE, naming it', () => {
-    expect(() => dynamoLedgerFromEnv({ ...env })).toThrow(/LEDGER_TABLE/);
+    expect(() => ledgerFromEnv({ ...env })).toThrow(/LEDGER_TABLE/);
   });
 });
+
+/** The ledger a sink builds from its environment (runtime/sink-config.ts). */
+const ledgerFromEnv = (vars: NodeJS.ProcessEnv) =>
+  sinkConfig.sinkLedgerAndQuarantine(
+    sinkConfig.readSinkCommonConfig({ QUARANTINE_BUCKET: 'q', ...vars }, 'view'),
+    vars,
+  ).ledger;

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoLedgerFromEnv } from '../../../functions/adapters/ledger-dynamodb.js';
-import {
-  quarantineKey,
-  S3Quarantine,
-  s3QuarantineFromEnv,
-} from '../../../functions/adapters/quarantine-s3.js';
+import { quarantineKey, S3Quarantine } from '../../../functions/adapters/quarantine-s3.js';
 import { silentLogger } from '../../../functions/core/engine/observability.js';
 import { StaysyncError } from '../../../functions/core/errors.js';
 import type { QuarantineEntry } from '../../../functions/core/quarantine.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
+import * as sinkConfig from '../../../functions/runtime/sink-config.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';
 import { createPkTable, emptyAndDeleteBucket } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
@@ -86,9 +82,9 @@ describe('S3Quarantine', () => {
 
   it('defaults the prefix to "quarantine" and reads its bucket from QUARANTINE_BUCKET', async () => {
     const topic = `t-${randomUUID().slice(0, 6)}`;
-    await s3QuarantineFromEnv(env).put([entry(1, { topic })]);
+    await fromEnv(env).quarantine.put([entry(1, { topic })]);
     expect(await keysUnder(`quarantine/sink=view/topic=${topic}/`)).toHaveLength(1);
-    expect(() => s3QuarantineFromEnv({ ...stack.vars })).toThrow(/QUARANTINE_BUCKET/);
+    expect(() => fromEnv({ ...stack.vars, LEDGER_TABLE: table })).toThrow(/QUARANTINE_BUCKET/);
   });
 
   it('reports a missing bucket as a non-retriable error', async () => {
@@ -107,8 +103,7 @@ describe('createSinkHandler with the DynamoDB ledger and the S3 quarantine', () 
     const sink = new InMemoryStateSink();
     const handler = createSinkHandler({
       sink,
-      ledger: dynamoLedgerFromEnv(env),
-      quarantine: s3QuarantineFromEnv(env),
+      ...fromEnv(env),
       pipeline: { topics: {} },
       logger: silentLogger,
       metrics: { publish: () => {} },
@@ -129,9 +124,9 @@ describe('createSinkHandler with the DynamoDB ledger and the S3 quarantine', () 
       offset: 11,
       raw: { value: Buffer.from('{"id":').toString('base64') },
     });
-    expect(
-      await dynamoLedgerFromEnv(env).readCheckpoint({ sink: 'view', topic, partition: 0 }),
-    ).toBe(12);
+    expect(await fromEnv(env).ledger.readCheckpoint({ sink: 'view', topic, partition: 0 })).toBe(
+      12,
+    );
 
     // Redelivery: one checkpoint read, no write anywhere.
     const ddbCount = countRequests(ddb);
@@ -147,3 +142,7 @@ describe('createSinkHandler with the DynamoDB ledger and the S3 quarantine', () 
     }
   });
 });
+
+/** The ledger and quarantine a sink builds from its environment (runtime/sink-config.ts). */
+const fromEnv = (vars: NodeJS.ProcessEnv) =>
+  sinkConfig.sinkLedgerAndQuarantine(sinkConfig.readSinkCommonConfig(vars, 'view'), vars);

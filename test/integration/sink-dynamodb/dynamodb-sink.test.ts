@@ -5,9 +5,9 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineAggregate } from '../../../functions/core/aggregates.js';
 import type { Change } from '../../../functions/core/change.js';
-import { defineProjection, projectChange } from '../../../functions/core/projection.js';
+import { defineAggregate } from '../../../functions/core/dynamodb/aggregates.js';
+import { defineProjection, projectChange } from '../../../functions/core/dynamodb/projection.js';
 import type { RecordOutcome } from '../../../functions/core/sink.js';
 import { DynamoDbSink } from '../../../functions/sink-dynamodb/dynamodb-sink.js';
 import { countRequests } from '../../support/aws-request-counter.js';

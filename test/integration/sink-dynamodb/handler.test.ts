@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDecimals } from '../../../functions/core/aggregates-decimal.js';
+import { parsePipelineConfig } from '../../../functions/contract/pipeline.js';
 import type { Change } from '../../../functions/core/change.js';
-import { parsePipelineConfig } from '../../../functions/core/config.js';
+import { addDecimals } from '../../../functions/core/dynamodb/aggregates-decimal.js';
 import { dynamoDbClient } from '../../../functions/runtime/aws-clients.js';
 import { createHandler } from '../../../functions/sink-dynamodb/create-handler.js';
 import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../support/aws.js';

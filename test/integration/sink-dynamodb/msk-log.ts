@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type PipelineConfig, topicSettings } from '../../../functions/contract/pipeline.js';
 import type { Change } from '../../../functions/core/change.js';
-import { type PipelineConfig, topicSettings } from '../../../functions/core/config.js';
 import { decodeChange } from '../../../functions/core/envelope/decode-change.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
 import type { MskBatchResponse, MskEvent } from '../../../functions/core/msk-event.js';

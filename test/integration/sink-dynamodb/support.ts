@@ -6,8 +6,8 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { fromViewItem } from '../../../functions/adapters/dynamodb-view-item.js';
 import type { Change } from '../../../functions/core/change.js';
+import { fromViewItem } from '../../../functions/core/dynamodb/view-item.js';
 import type { KafkaRecord } from '../../../functions/core/record.js';
 import type { SinkBatch } from '../../../functions/core/sink.js';
 import { entityKey, foldChanges, type ViewState } from '../../../functions/core/view-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PipelineConfig } from '../../../functions/core/config.js';
+import type { PipelineConfig } from '../../../functions/contract/pipeline.js';
 import { silentLogger } from '../../../functions/core/engine/observability.js';
 import type { MskEventRecord } from '../../../functions/core/msk-event.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PipelineConfig } from '../../../functions/core/config.js';
+import type { PipelineConfig } from '../../../functions/contract/pipeline.js';
 import {
   Metric,
   type MetricName,

@@ -19,6 +19,9 @@ describe('sink-s3-archive configuration', () => {
       sinkName: 's3-archive',
       archiveBucket: 'archive-bucket',
       archivePrefix: 'archive',
+      ledgerTable: 'ledger',
+      quarantineBucket: 'quarantine-bucket',
+      quarantinePrefix: 'quarantine',
       pipeline: { topics: {} },
       scanLookbackDays: 1,
     });

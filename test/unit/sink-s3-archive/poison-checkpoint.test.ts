@@ -4,7 +4,6 @@
  * pass it, or a failed quarantine would lose the record.
  */
 import { describe, expect, it } from 'vitest';
-import { S3ArchiveSink } from '../../../functions/adapters/s3-archive-sink.js';
 import { parseArchiveKey } from '../../../functions/core/archive/key.js';
 import { decodeArchiveObject } from '../../../functions/core/archive/object.js';
 import { noMetrics, silentLogger } from '../../../functions/core/engine/observability.js';
@@ -14,6 +13,7 @@ import { PoisonError, RetriableError } from '../../../functions/core/errors.js';
 import { checkpointKey } from '../../../functions/core/ledger.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
 import type { Quarantine } from '../../../functions/core/quarantine.js';
+import { S3ArchiveSink } from '../../../functions/sink-s3-archive/s3-archive-sink.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
 import { MemoryArchiveStore, MemoryLedger, World } from './memory-world.js';
 

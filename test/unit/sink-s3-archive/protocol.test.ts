@@ -9,7 +9,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { S3ArchiveSink } from '../../../functions/adapters/s3-archive-sink.js';
 import { parseArchiveKey } from '../../../functions/core/archive/key.js';
 import { decodeArchiveObject } from '../../../functions/core/archive/object.js';
 import { ArchiveVerifier } from '../../../functions/core/archive/verify.js';
@@ -18,6 +17,7 @@ import { processEvent } from '../../../functions/core/engine/process-event.js';
 import { DEFAULT_RETRY_POLICY } from '../../../functions/core/engine/retry-policy.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
 import type { MskBatchResponse } from '../../../functions/core/msk-event.js';
+import { S3ArchiveSink } from '../../../functions/sink-s3-archive/s3-archive-sink.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
 import {
   Crash,

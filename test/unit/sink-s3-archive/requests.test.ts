@@ -3,11 +3,11 @@
  * listings only where the process cannot know what exists (docs/sink-s3-archive.md).
  */
 import { describe, expect, it } from 'vitest';
-import { S3ArchiveSink } from '../../../functions/adapters/s3-archive-sink.js';
 import { noMetrics, silentLogger } from '../../../functions/core/engine/observability.js';
 import { processEvent } from '../../../functions/core/engine/process-event.js';
 import { DEFAULT_RETRY_POLICY } from '../../../functions/core/engine/retry-policy.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
+import { S3ArchiveSink } from '../../../functions/sink-s3-archive/s3-archive-sink.js';
 import { buildMskEvent, type FetchedRecord } from '../../../local/esm/event-builder.js';
 import { MemoryArchiveStore, MemoryLedger, MemoryQuarantine, World } from './memory-world.js';
 

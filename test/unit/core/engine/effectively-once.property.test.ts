@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { PipelineConfig, TopicSettings } from '../../../../functions/contract/pipeline.js';
 import type { Change } from '../../../../functions/core/change.js';
-import type { PipelineConfig, TopicSettings } from '../../../../functions/core/config.js';
 import { silentLogger } from '../../../../functions/core/engine/observability.js';
 import { decodeChange } from '../../../../functions/core/envelope/decode-change.js';
 import { PoisonError } from '../../../../functions/core/errors.js';

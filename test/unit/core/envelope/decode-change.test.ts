@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { TopicSettings } from '../../../../functions/contract/pipeline.js';
 import type { Change } from '../../../../functions/core/change.js';
-import type { TopicSettings } from '../../../../functions/core/config.js';
 import { decodeChange } from '../../../../functions/core/envelope/decode-change.js';
 import { PoisonError } from '../../../../functions/core/errors.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../../functions/core/limits.js';

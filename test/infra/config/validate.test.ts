@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parsePipelineAggregates,
+  parsePipelineConfig,
+} from '../../../functions/contract/pipeline.js';
+import { stages } from '../../../infra/config/stages.js';
+import type { PipelineSettings } from '../../../infra/config/types.js';
+import {
+  PipelineConfigError,
+  pipelineJson,
+  validatePipelineSettings,
+} from '../../../infra/config/validate.js';
+
+const valid: PipelineSettings = {
+  stageName: 'test',
+  kafka: { mode: 'serverless' },
+  topics: [{ name: 'orders', partitions: 3 }],
+  sinks: { dynamodb: { topics: ['orders'] } },
+};
+
+const problemsOf = (settings: PipelineSettings): readonly string[] => {
+  try {
+    validatePipelineSettings(settings);
+  } catch (err) {
+    if (err instanceof PipelineConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a PipelineConfigError');
+};
+
+describe('stage configuration', () => {
+  it('accepts every stage the app synthesizes', () => {
+    for (const stage of Object.values(stages))
+      expect(() => validatePipelineSettings(stage)).not.toThrow();
+  });
+
+  it('fills the documented defaults', () => {
+    const r = validatePipelineSettings(valid);
+    expect(r.topics[0]).toEqual({
+      name: 'orders',
+      partitions: 3,
+      replicationFactor: undefined,
+      retentionMs: 168 * 3_600_000,
+      cleanupPolicy: 'delete',
+      versioning: 'source',
+      removalPolicy: 'retain',
+    });
+    expect(r.sinks[0]).toMatchObject({
+      batchSize: 500,
+      batchingWindowSeconds: 1,
+      minimumPollers: 1,
+      maximumPollers: 10,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: -1,
+    });
+    expect(r.indexPrefix).toBe('staysync-test');
+    expect(r.dataRemovalPolicy).toBe('retain');
+  });
+
+  it('maps compaction with infinite retention to compact, and with finite retention to compact,delete', () => {
+    const r = validatePipelineSettings({
+      ...valid,
+      topics: [
+        { name: 'a', partitions: 1, compaction: true, retentionHours: -1 },
+        { name: 'b', partitions: 1, compaction: true, retentionHours: 24 },
+      ],
+      sinks: { dynamodb: { topics: ['a', 'b'] } },
+    });
+    expect(r.topics.map((t) => [t.cleanupPolicy, t.retentionMs])).toEqual([
+      ['compact', -1],
+      ['compact,delete', 86_400_000],
+    ]);
+  });
+
+  it('lists every problem at once, each naming its field', () => {
+    const problems = problemsOf({
+      stageName: 'Prod!',
+      kafka: { mode: 'serverless' },
+      topics: [
+        { name: 'orders', partitions: 0, replicationFactor: 2 },
+        { name: 'orders', partitions: 3 },
+      ],
+      sinks: {
+        dynamodb: {
+          topics: ['orders', 'missing'],
+          batchSize: 20_000,
+          pollers: { minimum: 5, maximum: 2 },
+        },
+      },
+      archive: { lifecycle: { infrequentAccessAfterDays: 10 } },
+      logRetentionDays: 10,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^stageName must match/),
+        expect.stringMatching(
+          /^topics\[0\] \("orders"\)\.partitions must be an integer in \[1, 10000\], got 0/,
+        ),
+        'topics[0] ("orders").replicationFactor must be 3 or unset on MSK Serverless',
+        'topics must have unique names',
+        'sinks.dynamodb.topics names "missing", which is not in topics[]',
+        'sinks.dynamodb.batchSize must be an integer in [1, 10000], got 20000',
+        'sinks.dynamodb.pollers.minimum (5) must not exceed pollers.maximum (2)',
+        'archive.lifecycle.infrequentAccessAfterDays must be 0 (never) or at least 30 (an S3 minimum)',
+        expect.stringMatching(/^logRetentionDays must be one of/),
+      ]),
+    );
+  });
+
+  it('rejects an imported cluster given without the network it needs', () => {
+    const problems = problemsOf({
+      ...valid,
+      kafka: {
+        mode: 'imported',
+        clusterArn: 'arn:aws:kafka:eu-west-1:1:cluster/x',
+        vpcId: 'vpc-1',
+        availabilityZones: ['a'],
+        privateSubnetIds: [],
+        securityGroupId: 'x',
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^kafka.clusterArn must look like/),
+        'kafka.privateSubnetIds must list subnet ids (subnet-...)',
+        'kafka.availabilityZones must list one AZ per private subnet',
+        'kafka.securityGroupId must be a security group id (sg-...)',
+      ]),
+    );
+  });
+
+  it('rejects an unknown sink and a pipeline without sinks', () => {
+    expect(
+      problemsOf({
+        ...valid,
+        sinks: { redis: { topics: ['orders'] } } as PipelineSettings['sinks'],
+      }),
+    ).toEqual([
+      'sinks.redis is not a sink; expected one of dynamodb, opensearch, s3-archive',
+      'sinks must configure at least one sink',
+    ]);
+  });
+
+  it('passes format, entity and aggregates to the sinks in STAYSYNC_PIPELINE, as they parse it', () => {
+    const aggregates = [
+      { name: 'n', entity: 'order', groupBy: 'customerId', measures: { n: { count: true } } },
+    ] as const;
+    const r = validatePipelineSettings({
+      ...valid,
+      topics: [{ name: 'orders', partitions: 3, format: 'debezium', entity: 'order' }],
+      sinks: { dynamodb: { topics: ['orders'], aggregates } },
+    });
+    const json = pipelineJson(r, r.sinks[0] as (typeof r.sinks)[number]);
+    expect(parsePipelineConfig(json)).toEqual({
+      topics: { orders: { versioning: 'source', format: 'debezium', entity: 'order' } },
+    });
+    expect(parsePipelineAggregates(json)).toEqual(aggregates);
+  });
+
+  it('writes only the versioning of a topic that sets nothing else', () => {
+    const r = validatePipelineSettings(valid);
+    expect(pipelineJson(r, r.sinks[0] as (typeof r.sinks)[number])).toBe(
+      '{"topics":{"orders":{"versioning":"source"}}}',
+    );
+  });
+
+  it('rejects a bad format or entity, and aggregates on a sink other than dynamodb or invalid', () => {
+    const problems = problemsOf({
+      ...valid,
+      topics: [{ name: 'orders', partitions: 3, format: 'xml' as 'auto', entity: 'bad entity' }],
+      sinks: {
+        dynamodb: {
+          topics: ['orders'],
+          aggregates: [{ name: 'n', entity: 'order', groupBy: 'c', measures: {} }],
+        },
+        opensearch: {
+          topics: ['orders'],
+          aggregates: [
+            { name: 'n', entity: 'order', groupBy: 'c', measures: { n: { count: true } } },
+          ],
+        },
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/format must be one of auto, native, debezium/),
+        expect.stringMatching(/entity must match/),
+        expect.stringMatching(/sinks\.dynamodb\.aggregates: /),
+        expect.stringMatching(/sinks\.opensearch\.aggregates: only the dynamodb sink/),
+      ]),
+    );
+  });
+});

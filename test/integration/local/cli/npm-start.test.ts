@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dynamoDbClient, s3Client } from '../../../../functions/runtime/aws-clients.js';
+import { deleteResources, runNames } from '../../../../local/demo/resources.js';
+import { reconcile } from '../../../../local/reconcile/reconcile.js';
+import { readDynamoView } from '../../../../local/reconcile/stores.js';
+import { readEnvFile } from '../../../../local/stack/env-file.js';
+import { ownerOf } from '../../../../local/stack/pid-records.js';
+import { services } from '../../../../local/stack/services/index.js';
+import { stackPaths } from '../../../../local/stack/support/paths.js';
+import { loadStackEnv } from '../../../support/stack-env.js';
+
+const stack = loadStackEnv();
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+const runId = `it${randomUUID().slice(0, 8)}`;
+const names = runNames(runId);
+
+function npmStart(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli/start.ts', ...args], {
+      cwd: repo,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+afterAll(async () => {
+  const admin = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await deleteResources(names, admin, stack.vars, stack.opensearchEndpoint);
+  await admin.disconnect();
+});
+
+describe('npm start', () => {
+  it('runs the workload through all three sinks with faults injected and converges', async () => {
+    const owners = () => services.map((service) => ownerOf(stackPaths(), service.name));
+    const ownersBefore = owners();
+    const { code, output } = await npmStart([
+      '--events',
+      '600',
+      '--faults',
+      '--seed',
+      '7',
+      '--rate',
+      '0',
+      '--run-id',
+      runId,
+      '--batch-size',
+      '50',
+    ]);
+    expect(output).toContain('CONVERGED: every store equals the log');
+    expect(code).toBe(0);
+    expect(output).toMatch(/OK +dynamodb +\d+ entities checked.*aggregate items with exact totals/);
+    expect(output).toMatch(/OK +opensearch +\d+ entities checked/);
+    expect(output).toMatch(/OK +archive +\d+ offsets archived exactly once/);
+    const faults = Number(/(\d+) faults injected/.exec(output)?.[1] ?? 0);
+    expect(faults).toBeGreaterThanOrEqual(1);
+    // Non-TTY: periodic progress lines, no cursor movement.
+    expect(output).toMatch(/staysync demo — .* published \d+\/600/);
+    expect(output).not.toContain('\x1b[');
+    // npm start reuses the stack without taking it over: what the test run started, the
+    // test run still stops.
+    expect(owners()).toEqual(ownersBefore);
+  }, 240_000);
+
+  it('lists every divergence with its key once a store is tampered with', async () => {
+    const env = readEnvFile(path.join(stackPaths().root, 'runs', `${runId}.env`));
+    const topics = Object.values(names.topics);
+    const ddb = dynamoDbClient(env);
+    // A view item lost, a ghost item added, an archive object removed.
+    const before = await reconcile({ env, brokers: stack.kafkaBrokers, topics });
+    expect(before.converged).toBe(true);
+    const live =
+      [...(await readDynamoView(env)).views].find(([, state]) => !state.deleted)?.[0] ?? '';
+    await ddb.send(
+      new DeleteItemCommand({ TableName: names.viewTable, Key: marshall({ pk: live }) }),
+    );
+    await ddb.send(
+      new PutItemCommand({
+        TableName: names.viewTable,
+        Item: marshall({
+          pk: 'customer#ghost',
+          _v: 2,
+          _sv: 1,
+          _deleted: false,
+          _entity: 'customer',
+          _key: 'ghost',
+          _topic: topics[0],
+          _partition: 0,
+          _offset: 0,
+          _eventId: 'x',
+          _ts: 'x',
+          name: 'ghost',
+        }),
+      }),
+    );
+    const s3 = s3Client(env);
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: names.archiveBucket, Prefix: 'archive/' }),
+    );
+    const victim = listed.Contents?.[0]?.Key ?? '';
+    await s3.send(new DeleteObjectCommand({ Bucket: names.archiveBucket, Key: victim }));
+
+    const after = await reconcile({ env, brokers: stack.kafkaBrokers, topics });
+    expect(after.converged).toBe(false);
+    const byStore = Object.fromEntries(after.stores.map((s) => [s.store, s.divergences]));
+    expect(byStore.dynamodb).toContainEqual(
+      expect.objectContaining({ kind: 'unexpected', key: 'customer#ghost' }),
+    );
+    expect(byStore.dynamodb).toContainEqual(
+      expect.objectContaining({ kind: 'missing', key: live }),
+    );
+    expect(byStore.opensearch).toEqual([]);
+    expect(byStore.archive?.length).toBeGreaterThan(0);
+    expect(byStore.archive?.every((d) => d.kind === 'archive-gap')).toBe(true);
+  }, 120_000);
+});

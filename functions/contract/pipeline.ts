@@ -53,6 +53,20 @@ export interface AggregateSpecJson {
 }
 
 /**
+ * A declarative projection as JSON in `STAYSYNC_PIPELINE.projections`: what the DynamoDB
+ * view stores for one entity, field by field (so it works on patches too), applied in
+ * this order: `pick` (keep only these fields), `omit` (drop these), `rename` (from → to).
+ * The DynamoDB sink validates it in full (`projectionFromSpec`,
+ * core/dynamodb/projection.ts: e.g. no target the view item layout reserves, like `pk`).
+ */
+export interface ProjectionSpecJson {
+  readonly entity: string;
+  readonly pick?: readonly string[];
+  readonly omit?: readonly string[];
+  readonly rename?: Readonly<Record<string, string>>;
+}
+
+/**
  * What `STAYSYNC_PIPELINE` holds: infra writes it (`infra/config/validate.ts`
  * `pipelineJson`), the functions read it ({@link parsePipelineConfig}, and the DynamoDB
  * sink {@link parsePipelineAggregates}). Unset topic settings take their defaults.
@@ -69,6 +83,7 @@ export interface PipelineJson {
     >
   >;
   readonly aggregates?: readonly AggregateSpecJson[];
+  readonly projections?: readonly ProjectionSpecJson[];
 }
 
 export function parsePipelineConfig(json: string | undefined): PipelineConfig {
@@ -156,4 +171,60 @@ export function parsePipelineAggregates(json: string | undefined): readonly Aggr
     }
   }
   return list as AggregateSpecJson[];
+}
+
+/**
+ * The declarative projections of the `STAYSYNC_PIPELINE` JSON (its optional `projections`
+ * array), checked for shape: an entity name, lists of non-empty field names, a rename map
+ * of non-empty names. Throws ConfigError naming the entry at fault.
+ */
+export function parsePipelineProjections(json: string | undefined): readonly ProjectionSpecJson[] {
+  if (json === undefined || json.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
+  }
+  const list = (parsed as { projections?: unknown } | null)?.projections;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV}.projections must be an array`);
+  }
+  return list.map((spec, i) => checkProjectionShape(spec, `${PIPELINE_ENV}.projections[${i}]`));
+}
+
+function checkProjectionShape(spec: unknown, at: string): ProjectionSpecJson {
+  const o = spec as Record<string, unknown> | null;
+  const fail = (what: string): never => {
+    throw new ConfigError(`staysync: ${at}${what}`);
+  };
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return fail(' must be an object');
+  if (typeof o.entity !== 'string' || !ENTITY_PATTERN.test(o.entity)) {
+    fail(`.entity must match ${ENTITY_PATTERN}, got ${JSON.stringify(o.entity)}`);
+  }
+  for (const field of ['pick', 'omit'] as const) {
+    const names = o[field];
+    if (
+      names !== undefined &&
+      (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n !== ''))
+    ) {
+      fail(`.${field} must be a list of field names`);
+    }
+  }
+  const rename = o.rename;
+  if (rename !== undefined) {
+    if (typeof rename !== 'object' || rename === null || Array.isArray(rename)) {
+      fail('.rename must be an object of from → to field names');
+    }
+    for (const [from, to] of Object.entries(rename as object)) {
+      if (from === '' || typeof to !== 'string' || to === '') {
+        fail(`.rename.${from} must name a non-empty field`);
+      }
+    }
+  }
+  const known = new Set(['entity', 'pick', 'omit', 'rename']);
+  const extra = Object.keys(o).filter((k) => !known.has(k));
+  if (extra.length > 0) fail(` has unknown fields ${JSON.stringify(extra)}`);
+  return o as unknown as ProjectionSpecJson;
 }

@@ -1,5 +1,7 @@
 import { EnvVar, type EnvVarName, optionalEnv, requireEnv } from '../contract/index.js';
+import { parsePipelineProjections } from '../contract/pipeline.js';
 import { type AggregateSpec, parseAggregateSpecs } from '../core/dynamodb/aggregates.js';
+import { type Projection, projectionFromSpec } from '../core/dynamodb/projection.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import { readSinkCommonConfig, type SinkCommonConfig } from '../runtime/sink-config.js';
@@ -11,6 +13,8 @@ export interface DynamoSinkConfig extends SinkCommonConfig {
   readonly viewTable: string;
   /** declarative aggregates of `STAYSYNC_PIPELINE.aggregates` */
   readonly aggregates: readonly AggregateSpec[];
+  /** declarative projections of `STAYSYNC_PIPELINE.projections` */
+  readonly projections: readonly Projection[];
   readonly tombstoneTtlSeconds: number;
   readonly markerTtlSeconds: number;
   readonly concurrency: number;
@@ -29,6 +33,9 @@ export function readDynamoSinkConfig(env: NodeJS.ProcessEnv): DynamoSinkConfig {
     ...readSinkCommonConfig(env, DEFAULT_SINK_NAME),
     viewTable: requireEnv(EnvVar.viewTable, env),
     aggregates: parseAggregateSpecs(optionalEnv(EnvVar.pipeline, env)),
+    projections: parsePipelineProjections(optionalEnv(EnvVar.pipeline, env)).map(
+      projectionFromSpec,
+    ),
     tombstoneTtlSeconds: positiveInt(
       env,
       EnvVar.viewTombstoneTtlSeconds,

@@ -13,7 +13,8 @@ import { DynamoDbSink } from './dynamodb-sink.js';
 /** What a team's own handler file adds to the generic DynamoDB sink. */
 export interface DynamoSinkCustomization
   extends Partial<Pick<SinkHandlerDeps, 'concurrency' | 'logger' | 'metrics' | 'retry'>> {
-  /** what the view stores per entity. @default the envelope's `data` */
+  /** what the view stores per entity, added to those of `STAYSYNC_PIPELINE.projections`
+   *  (two for one entity is a ConfigError). @default the envelope's `data` */
   readonly projections?: readonly Projection[];
   /** aggregates declared in code (added to those of `STAYSYNC_PIPELINE.aggregates`;
    *  a name declared in both places is a ConfigError) */
@@ -49,7 +50,8 @@ export function createDynamoSinkHandler(
     client: dynamoDbClient(env),
     viewTable: config.viewTable,
     ledgerTable: config.ledgerTable,
-    projections: projections ?? [],
+    // DynamoDbSink rejects two projections for one entity
+    projections: [...config.projections, ...(projections ?? [])],
     // DynamoDbSink rejects a name declared twice
     aggregates: [...config.aggregates, ...(aggregates ?? [])],
     tombstoneTtlSeconds: config.tombstoneTtlSeconds,

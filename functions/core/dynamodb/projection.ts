@@ -1,5 +1,7 @@
+import type { ProjectionSpecJson } from '../../contract/pipeline.js';
 import type { Change } from '../change.js';
 import { ConfigError, PoisonError } from '../errors.js';
+import { RESERVED_VIEW_ATTRIBUTES } from './view-item.js';
 
 /** The attributes a projection puts into the view for one entity. */
 export type ViewAttributes = Readonly<Record<string, unknown>>;
@@ -85,4 +87,44 @@ export function projectChange(change: Change, projection: Projection | undefined
     );
   }
   return { ...change, data: out as ViewAttributes };
+}
+
+/**
+ * The projection a declarative spec describes (`STAYSYNC_PIPELINE.projections`): keep the
+ * `pick` fields (all when absent), drop the `omit` fields, then rename `from → to`. Works
+ * field by field, so a patch is projected like an upsert. Throws ConfigError when the spec
+ * could only produce items the view refuses: a rename onto a name the item layout
+ * reserves, or two fields renamed onto one.
+ *
+ * @example
+ * // a source table keyed by `pk` (reserved by the view item layout): store it as `id`
+ * projectionFromSpec({ entity: 'customer', rename: { pk: 'id' }, omit: ['sk'] });
+ */
+export function projectionFromSpec(spec: ProjectionSpecJson): Projection {
+  const pick = spec.pick === undefined ? undefined : new Set(spec.pick);
+  const omit = new Set(spec.omit ?? []);
+  const rename = new Map(Object.entries(spec.rename ?? {}));
+  const targets = new Set<string>();
+  for (const [from, to] of rename) {
+    if (RESERVED_VIEW_ATTRIBUTES.has(to)) {
+      throw new ConfigError(
+        `projection ${spec.entity}: rename ${from} → ${to}: ${to} is reserved by the view item layout`,
+      );
+    }
+    if (targets.has(to)) {
+      throw new ConfigError(`projection ${spec.entity}: two fields are renamed to ${to}`);
+    }
+    targets.add(to);
+  }
+  return defineProjection({
+    entity: spec.entity,
+    project: ({ data }) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(data ?? {})) {
+        if ((pick !== undefined && !pick.has(name)) || omit.has(name)) continue;
+        out[rename.get(name) ?? name] = value;
+      }
+      return out;
+    },
+  });
 }

@@ -158,6 +158,66 @@ describe('the relay on the real stack', () => {
     expect(states.has('customer#c')).toBe(false);
   });
 
+  it('lands a single-table source keyed by pk in the view through a declarative projection', async () => {
+    const pkTopic = uniqueName('relay-it-pk');
+    await admin.createTopics({
+      topics: [{ topic: pkTopic, numPartitions: 1 }],
+      waitForLeaders: true,
+    });
+    const relay = createHandler({
+      ...env,
+      [EnvVar.relaySource]: JSON.stringify({
+        ...source,
+        topic: pkTopic,
+        entity: 'account',
+        keyAttributes: ['pk'],
+      }),
+    });
+    const row = (v: number) => ({ pk: { S: 'acct-1' }, sk: { S: 'meta' }, v: { N: String(v) } });
+    await relay({ Records: [streamRecord('INSERT', { newImage: row(1) })] });
+    const consumer = kafka.consumer({ groupId: uniqueName('relay-it-pk-reader') });
+    const fetched: FetchedRecord[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: pkTopic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          fetched.push(fromKafkaJsMessage(pkTopic, partition, 'CREATE_TIME', message));
+          resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    const viewEnv = {
+      ...stack.vars,
+      [EnvVar.ledgerTable]: tables.ledger,
+      [EnvVar.viewTable]: tables.view,
+      [EnvVar.quarantineBucket]: bucket,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    const pipeline = (projections: unknown[]) =>
+      JSON.stringify({ topics: { [pkTopic]: { versioning: 'source' } }, projections });
+    const event = buildMskEvent({ bootstrapServers: 'local' }, fetched);
+
+    // without a projection the source's `pk` collides with the view's own key: poison
+    await createViewHandler({ ...viewEnv, [EnvVar.pipeline]: pipeline([]) })(event);
+    expect((await viewStates(ddb, tables.view)).has('account#acct-1')).toBe(false);
+    await createViewHandler({
+      ...viewEnv,
+      [EnvVar.sinkName]: 'view-projected',
+      [EnvVar.pipeline]: pipeline([
+        { entity: 'account', rename: { pk: 'accountId' }, omit: ['sk'] },
+      ]),
+    })(event);
+
+    expect((await viewStates(ddb, tables.view)).get('account#acct-1')).toMatchObject({
+      deleted: false,
+      data: { accountId: 'acct-1', v: 1 },
+    });
+    await admin.deleteTopics({ topics: [pkTopic] });
+  });
+
   it('reports the first record for redelivery when Kafka cannot be reached', async () => {
     const unreachable = createHandler({ ...env, [EnvVar.kafkaBrokers]: '127.0.0.1:9' });
 

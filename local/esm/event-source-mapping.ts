@@ -28,12 +28,17 @@ import {
   type TimestampType,
   timestampTypeOfConfig,
 } from './event-builder.js';
-import type { DiscardCondition, FailureDestination } from './on-failure-destination.js';
+import {
+  type DiscardCondition,
+  type FailureDestination,
+  sendUntilStored,
+} from './on-failure-destination.js';
 import { type CursorSettings, PartitionCursor } from './partition-cursor.js';
 import type { InvokeResult } from './sink-host.js';
 
-export interface Invoker {
-  invoke(event: MskEvent): Promise<InvokeResult>;
+/** A function to invoke: a {@link SinkHost}, or a handler in process (in-process-invoker.ts). */
+export interface Invoker<E = MskEvent> {
+  invoke(event: E): Promise<InvokeResult>;
 }
 
 export interface MappingSettings extends CursorSettings {
@@ -407,22 +412,19 @@ export class EventSourceMapping {
       functionError: result === null || result.ok ? undefined : 'Unhandled',
       condition,
     };
-    // The partition must not move past records that are neither applied nor recorded.
-    for (let attempt = 0; this.generation === generation; attempt++) {
-      try {
-        const key = await destination.send(failed);
-        this.stats.destinationWrites++;
+    const key = await sendUntilStored(
+      () => destination.send(failed),
+      () => this.generation === generation,
+      (err) =>
         this.options.log?.(
-          `${this.options.functionName}: ${records.length} records sent to the on-failure destination (${key})`,
-        );
-        return;
-      } catch (err) {
-        this.options.log?.(
-          `${this.options.functionName}: on-failure destination write failed: ${(err as Error).message}`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
-      }
-    }
+          `${this.options.functionName}: on-failure destination write failed: ${err.message}`,
+        ),
+    );
+    if (key === undefined) return;
+    this.stats.destinationWrites++;
+    this.options.log?.(
+      `${this.options.functionName}: ${records.length} records sent to the on-failure destination (${key})`,
+    );
   }
 
   /** Kafka's `message.timestamp.type` of each topic decides the events' `timestampType`. */

@@ -186,3 +186,24 @@ export async function putInvocationRecord(
   );
   return key;
 }
+
+/**
+ * Sends to the destination until it succeeds (backoff up to 5 s) or `keepTrying()` turns
+ * false (the mapping stopped): a shard or partition must not move past records that are
+ * neither applied nor recorded. Answers the key, or undefined when it gave up.
+ */
+export async function sendUntilStored(
+  send: () => Promise<string>,
+  keepTrying: () => boolean,
+  onError: (error: Error) => void,
+): Promise<string | undefined> {
+  for (let attempt = 0; keepTrying(); attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      onError(err as Error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+    }
+  }
+  return undefined;
+}

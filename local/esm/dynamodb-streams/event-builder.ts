@@ -29,7 +29,8 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent, StreamRecord 
 export interface StreamSourceIdentity {
   /** the stream ARN (`eventSourceARN` of every record) */
   readonly streamArn: string;
-  /** used when a record has no `awsRegion` */
+  /** `awsRegion` of every record: the stream's region, which is the mapping's (a Lambda
+   *  mapping reads streams of its own region); Dynoxide writes `dynoxide` there */
   readonly awsRegion: string;
 }
 
@@ -83,7 +84,7 @@ export function toLambdaRecord(record: _Record, source: StreamSourceIdentity): D
     ...(record.eventName === undefined ? {} : { eventName: record.eventName }),
     eventVersion: '1.1',
     eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion ?? source.awsRegion,
+    awsRegion: source.awsRegion,
     dynamodb,
     eventSourceARN: source.streamArn,
     ...(identity === undefined

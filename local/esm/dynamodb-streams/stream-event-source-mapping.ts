@@ -69,7 +69,7 @@ export interface StreamMappingOptions {
   readonly client: DynamoDBStreamsClient;
   /** the stream to read, or the table whose newest stream to read */
   readonly source: { readonly streamArn: string } | { readonly tableName: string };
-  /** `awsRegion` of records that lack one; default: the client's region */
+  /** the events' `awsRegion`; default: the client's region */
   readonly awsRegion?: string;
   readonly invoker: Invoker<DynamoDBStreamEvent>;
   readonly settings?: Partial<StreamMappingSettings>;

@@ -12,8 +12,8 @@
  *   `Date`); DynamoDB Streams records carry whole seconds;
  * - attribute values stay DynamoDB JSON (`{ S }`, `{ N }`, ...); binary values are base64
  *   strings, as in the JSON wire format (the SDK decodes them into bytes);
- * - `eventVersion` is `1.1` in the events DynamoDB Streams delivers today (the guide's
- *   hand-written example says `1.0`; real events and the stream API say `1.1`);
+ * - `eventVersion` is the stream record's (`1.1` from DynamoDB Streams today, and the
+ *   default when a record lacks it; the guide's hand-written example says `1.0`);
  * - `userIdentity` is present only on records that have it: `{ type: 'Service',
  *   principalId: 'dynamodb.amazonaws.com' }` marks a deletion by TTL (DynamoDB developer
  *   guide, "Time to Live (TTL) and DynamoDB Streams"); Lambda spells it in lower camel
@@ -82,7 +82,7 @@ export function toLambdaRecord(record: _Record, source: StreamSourceIdentity): D
   return {
     ...(record.eventID === undefined ? {} : { eventID: record.eventID }),
     ...(record.eventName === undefined ? {} : { eventName: record.eventName }),
-    eventVersion: '1.1',
+    eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
     awsRegion: source.awsRegion,
     dynamodb,

@@ -101,7 +101,8 @@ export interface InvocationInfo {
   readonly expired: number;
 }
 
-export interface MappingStats {
+/** What every mapping counts (Kafka, DynamoDB Streams). */
+export interface InvocationStats {
   invocations: number;
   failedInvocations: number;
   recordsDelivered: number;
@@ -109,6 +110,18 @@ export interface MappingStats {
   /** records older than `maximumRecordAgeSeconds`, handed to the destination */
   recordsExpired: number;
   destinationWrites: number;
+}
+
+export const newInvocationStats = (): InvocationStats => ({
+  invocations: 0,
+  failedInvocations: 0,
+  recordsDelivered: 0,
+  recordsDiscarded: 0,
+  recordsExpired: 0,
+  destinationWrites: 0,
+});
+
+export interface MappingStats extends InvocationStats {
   /** committed offset (next to read) per `topic-partition`, as this mapping committed it */
   readonly committed: Map<string, number>;
 }
@@ -116,15 +129,7 @@ export interface MappingStats {
 export class EventSourceMapping {
   readonly uuid: string;
   readonly groupId: string;
-  readonly stats: MappingStats = {
-    invocations: 0,
-    failedInvocations: 0,
-    recordsDelivered: 0,
-    recordsDiscarded: 0,
-    recordsExpired: 0,
-    destinationWrites: 0,
-    committed: new Map(),
-  };
+  readonly stats: MappingStats = { ...newInvocationStats(), committed: new Map() };
   private readonly settings: MappingSettings;
   private readonly identity: EventSourceIdentity;
   private readonly kafka: Kafka;

@@ -13,7 +13,7 @@
  * The guide does not say what a sequence number that is not in the batch means; like the
  * Kafka emulator (and like any answer the mapping cannot act on) it fails the whole batch.
  */
-import type { BatchVerdict } from '../batch-response.js';
+import { type BatchVerdict, batchItemFailuresOf } from '../batch-response.js';
 
 /** A delivered record: its cursor position and its stream sequence number. */
 export interface DeliveredStreamRecord {
@@ -25,17 +25,10 @@ export function interpretStreamsResponse(
   batch: readonly DeliveredStreamRecord[],
   response: unknown,
 ): BatchVerdict {
-  if (response === undefined || response === null) return { kind: 'success' };
-  if (typeof response !== 'object') {
-    return { kind: 'failed', reason: `function returned a ${typeof response}, not an object` };
-  }
-  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return { kind: 'success' };
-  if (!Array.isArray(failures)) {
-    return { kind: 'failed', reason: 'batchItemFailures is not an array' };
-  }
+  const failures = batchItemFailuresOf(response);
+  if (!Array.isArray(failures)) return failures as BatchVerdict;
   let resumeAt: number | undefined;
-  for (const failure of failures as unknown[]) {
+  for (const failure of failures) {
     const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
     if (typeof id !== 'string' || id === '') {
       return {

@@ -21,7 +21,12 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { BatchVerdict } from '../batch-response.js';
-import { DEFAULT_MAPPING_SETTINGS, type Invoker } from '../event-source-mapping.js';
+import {
+  DEFAULT_MAPPING_SETTINGS,
+  type InvocationStats,
+  type Invoker,
+  newInvocationStats,
+} from '../event-source-mapping.js';
 import { type DiscardCondition, sendUntilStored } from '../on-failure-destination.js';
 import { type CursorSettings, RecordCursor } from '../record-cursor.js';
 import type { InvokeResult } from '../sink-host.js';
@@ -93,15 +98,6 @@ export interface StreamInvocationInfo {
   readonly expired: number;
 }
 
-export interface StreamMappingStats {
-  invocations: number;
-  failedInvocations: number;
-  recordsDelivered: number;
-  recordsDiscarded: number;
-  recordsExpired: number;
-  destinationWrites: number;
-}
-
 interface ShardState {
   readonly shardId: string;
   readonly cursor: RecordCursor<ShardRecord>;
@@ -120,14 +116,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export class DynamoDbStreamsEventSourceMapping {
   readonly uuid: string;
-  readonly stats: StreamMappingStats = {
-    invocations: 0,
-    failedInvocations: 0,
-    recordsDelivered: 0,
-    recordsDiscarded: 0,
-    recordsExpired: 0,
-    destinationWrites: 0,
-  };
+  readonly stats: InvocationStats = newInvocationStats();
   readonly checkpoints: StreamCheckpointStore;
   private readonly settings: StreamMappingSettings;
   private reader: StreamReader | undefined;

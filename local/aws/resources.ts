@@ -5,6 +5,7 @@
 import {
   CreateTableCommand,
   type DynamoDBClient,
+  type StreamViewType,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -22,6 +23,8 @@ export async function createPkTable(
   client: DynamoDBClient,
   tableName: string,
   maxWaitTimeSeconds = 30,
+  /** turns the table's stream on with this view type */
+  streamViewType?: StreamViewType,
 ): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -29,6 +32,9 @@ export async function createPkTable(
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ...(streamViewType === undefined
+        ? {}
+        : { StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } }),
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: maxWaitTimeSeconds }, { TableName: tableName });

@@ -19,7 +19,12 @@ export interface DeliveredBatch {
   readonly offsets: readonly number[];
 }
 
-export function interpretResponse(batch: DeliveredBatch, response: unknown): BatchVerdict {
+/**
+ * The `batchItemFailures` entries of an answer, or the verdict when there are none to read:
+ * no answer or no list is a success (Kafka and the stream sources alike), anything but an
+ * object holding an array is a failed batch.
+ */
+export function batchItemFailuresOf(response: unknown): readonly unknown[] | BatchVerdict {
   if (response === undefined || response === null) return { kind: 'success' };
   if (typeof response !== 'object') {
     return { kind: 'failed', reason: `function returned a ${typeof response}, not an object` };
@@ -29,8 +34,14 @@ export function interpretResponse(batch: DeliveredBatch, response: unknown): Bat
   if (!Array.isArray(failures)) {
     return { kind: 'failed', reason: 'batchItemFailures is not an array' };
   }
+  return failures as unknown[];
+}
+
+export function interpretResponse(batch: DeliveredBatch, response: unknown): BatchVerdict {
+  const failures = batchItemFailuresOf(response);
+  if (!Array.isArray(failures)) return failures as BatchVerdict;
   let resumeAt: number | undefined;
-  for (const failure of failures as unknown[]) {
+  for (const failure of failures) {
     const item = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
     if (typeof item !== 'object' || item === null) {
       return { kind: 'failed', reason: 'a batchItemFailures entry has no itemIdentifier' };

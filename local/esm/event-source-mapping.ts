@@ -28,12 +28,17 @@ import {
   type TimestampType,
   timestampTypeOfConfig,
 } from './event-builder.js';
-import type { DiscardCondition, FailureDestination } from './on-failure-destination.js';
+import {
+  type DiscardCondition,
+  type FailureDestination,
+  sendUntilStored,
+} from './on-failure-destination.js';
 import { type CursorSettings, PartitionCursor } from './partition-cursor.js';
 import type { InvokeResult } from './sink-host.js';
 
-export interface Invoker {
-  invoke(event: MskEvent): Promise<InvokeResult>;
+/** A function to invoke: a {@link SinkHost}, or a handler in process (in-process-invoker.ts). */
+export interface Invoker<E = MskEvent> {
+  invoke(event: E): Promise<InvokeResult>;
 }
 
 export interface MappingSettings extends CursorSettings {
@@ -96,7 +101,8 @@ export interface InvocationInfo {
   readonly expired: number;
 }
 
-export interface MappingStats {
+/** What every mapping counts (Kafka, DynamoDB Streams). */
+export interface InvocationStats {
   invocations: number;
   failedInvocations: number;
   recordsDelivered: number;
@@ -104,6 +110,18 @@ export interface MappingStats {
   /** records older than `maximumRecordAgeSeconds`, handed to the destination */
   recordsExpired: number;
   destinationWrites: number;
+}
+
+export const newInvocationStats = (): InvocationStats => ({
+  invocations: 0,
+  failedInvocations: 0,
+  recordsDelivered: 0,
+  recordsDiscarded: 0,
+  recordsExpired: 0,
+  destinationWrites: 0,
+});
+
+export interface MappingStats extends InvocationStats {
   /** committed offset (next to read) per `topic-partition`, as this mapping committed it */
   readonly committed: Map<string, number>;
 }
@@ -111,15 +129,7 @@ export interface MappingStats {
 export class EventSourceMapping {
   readonly uuid: string;
   readonly groupId: string;
-  readonly stats: MappingStats = {
-    invocations: 0,
-    failedInvocations: 0,
-    recordsDelivered: 0,
-    recordsDiscarded: 0,
-    recordsExpired: 0,
-    destinationWrites: 0,
-    committed: new Map(),
-  };
+  readonly stats: MappingStats = { ...newInvocationStats(), committed: new Map() };
   private readonly settings: MappingSettings;
   private readonly identity: EventSourceIdentity;
   private readonly kafka: Kafka;
@@ -407,22 +417,19 @@ export class EventSourceMapping {
       functionError: result === null || result.ok ? undefined : 'Unhandled',
       condition,
     };
-    // The partition must not move past records that are neither applied nor recorded.
-    for (let attempt = 0; this.generation === generation; attempt++) {
-      try {
-        const key = await destination.send(failed);
-        this.stats.destinationWrites++;
+    const key = await sendUntilStored(
+      () => destination.send(failed),
+      () => this.generation === generation,
+      (err) =>
         this.options.log?.(
-          `${this.options.functionName}: ${records.length} records sent to the on-failure destination (${key})`,
-        );
-        return;
-      } catch (err) {
-        this.options.log?.(
-          `${this.options.functionName}: on-failure destination write failed: ${(err as Error).message}`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
-      }
-    }
+          `${this.options.functionName}: on-failure destination write failed: ${err.message}`,
+        ),
+    );
+    if (key === undefined) return;
+    this.stats.destinationWrites++;
+    this.options.log?.(
+      `${this.options.functionName}: ${records.length} records sent to the on-failure destination (${key})`,
+    );
   }
 
   /** Kafka's `message.timestamp.type` of each topic decides the events' `timestampType`. */

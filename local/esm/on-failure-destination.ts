@@ -19,21 +19,16 @@ import type { FetchedRecord } from './event-builder.js';
 export const DiscardConditions = ['RetryAttemptsExhausted', 'RecordAgeExceeded'] as const;
 export type DiscardCondition = (typeof DiscardConditions)[number];
 
-export interface FailedBatch {
-  readonly functionArn: string;
+export interface FailedBatch extends DiscardedAttempts {
   readonly eventSourceArn: string;
   readonly bootstrapServers: string;
   /** the event of the last attempt, restricted to the records given up on */
   readonly event: MskEvent;
   readonly records: readonly FetchedRecord[];
-  readonly approximateInvokeCount: number;
-  /** the last attempt's failure: a function error, or a partial batch response */
-  readonly functionError: string | undefined;
-  /** @default 'RetryAttemptsExhausted' */
-  readonly condition?: DiscardCondition;
 }
 
-export interface InvocationRecord {
+/** What every event source's invocation record starts with (Kafka, DynamoDB Streams). */
+export interface InvocationContext {
   readonly requestContext: {
     readonly requestId: string;
     readonly functionArn: string;
@@ -47,6 +42,41 @@ export interface InvocationRecord {
   };
   readonly version: '1.0';
   readonly timestamp: string;
+}
+
+/** How the last attempt on the discarded records went. */
+export interface DiscardedAttempts {
+  readonly functionArn: string;
+  readonly approximateInvokeCount: number;
+  /** the last attempt's failure: a function error, or none (a partial batch response) */
+  readonly functionError: string | undefined;
+  /** @default 'RetryAttemptsExhausted' */
+  readonly condition?: DiscardCondition;
+}
+
+export function invocationContext(
+  attempts: DiscardedAttempts,
+  now: Date,
+  requestId: string = randomUUID(),
+): InvocationContext {
+  return {
+    requestContext: {
+      requestId,
+      functionArn: attempts.functionArn,
+      condition: attempts.condition ?? 'RetryAttemptsExhausted',
+      approximateInvokeCount: attempts.approximateInvokeCount,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(attempts.functionError === undefined ? {} : { functionError: attempts.functionError }),
+    },
+    version: '1.0',
+    timestamp: now.toISOString(),
+  };
+}
+
+export interface InvocationRecord extends InvocationContext {
   readonly KafkaBatchInfo: {
     readonly batchSize: number;
     readonly eventSourceArn: string;
@@ -90,19 +120,7 @@ export function buildInvocationRecord(
         : { ...info, lastRecordOffset: String(record.offset), lastRecordTimestamp: iso };
   }
   return {
-    requestContext: {
-      requestId,
-      functionArn: batch.functionArn,
-      condition: batch.condition ?? 'RetryAttemptsExhausted',
-      approximateInvokeCount: batch.approximateInvokeCount,
-    },
-    responseContext: {
-      statusCode: 200,
-      executedVersion: '$LATEST',
-      ...(batch.functionError === undefined ? {} : { functionError: batch.functionError }),
-    },
-    version: '1.0',
-    timestamp: now.toISOString(),
+    ...invocationContext(batch, now, requestId),
     KafkaBatchInfo: {
       batchSize: batch.records.length,
       eventSourceArn: batch.eventSourceArn,
@@ -116,7 +134,7 @@ export function buildInvocationRecord(
 
 /**
  * Object key, after the layout Lambda uses for stream destinations:
- * `aws/lambda/<mapping uuid>/<topic-partition>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`.
+ * `aws/lambda/<mapping uuid>/<topic-partition or shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`.
  */
 export function destinationKey(
   mappingId: string,
@@ -145,15 +163,47 @@ export class S3FailureDestination implements FailureDestination {
     const now = new Date();
     const first = batch.records[0];
     const partitionId = first === undefined ? 'unknown' : `${first.topic}-${first.partition}`;
-    const key = destinationKey(this.mappingId, partitionId, now);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: JSON.stringify(buildInvocationRecord(batch, now)),
-        ContentType: 'application/json',
-      }),
-    );
-    return key;
+    return putInvocationRecord(this.s3, this.bucket, {
+      key: destinationKey(this.mappingId, partitionId, now),
+      record: buildInvocationRecord(batch, now),
+    });
   }
+}
+
+/** Writes one invocation record as a JSON object; answers its key. */
+export async function putInvocationRecord(
+  s3: S3Client,
+  bucket: string,
+  { key, record }: { readonly key: string; readonly record: InvocationContext },
+): Promise<string> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(record),
+      ContentType: 'application/json',
+    }),
+  );
+  return key;
+}
+
+/**
+ * Sends to the destination until it succeeds (backoff up to 5 s) or `keepTrying()` turns
+ * false (the mapping stopped): a shard or partition must not move past records that are
+ * neither applied nor recorded. Answers the key, or undefined when it gave up.
+ */
+export async function sendUntilStored(
+  send: () => Promise<string>,
+  keepTrying: () => boolean,
+  onError: (error: Error) => void,
+): Promise<string | undefined> {
+  for (let attempt = 0; keepTrying(); attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      onError(err as Error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+    }
+  }
+  return undefined;
 }

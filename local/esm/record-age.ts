@@ -8,8 +8,6 @@
  * `LogAppendTime` when the topic says so), so that is the one used here, as Lambda uses a
  * Kinesis record's arrival timestamp.
  */
-import type { FetchedRecord } from './event-builder.js';
-
 /** -1 or undefined: infinite. AWS accepts 60..604800; the emulator accepts any positive age
  *  so tests need not wait a minute. */
 export function validateMaximumRecordAge(seconds: number | undefined): void {
@@ -20,7 +18,11 @@ export function validateMaximumRecordAge(seconds: number | undefined): void {
 }
 
 /** True when the record is older than the limit at `now` (ms epoch). */
-export function isExpired(record: FetchedRecord, now: number, maxAgeSeconds?: number): boolean {
+export function isExpired(
+  record: { readonly timestamp: number },
+  now: number,
+  maxAgeSeconds?: number,
+): boolean {
   if (maxAgeSeconds === undefined || maxAgeSeconds === -1) return false;
   return now - record.timestamp > maxAgeSeconds * 1_000;
 }

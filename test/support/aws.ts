@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { StackEnv } from './stack-env.js';
 
@@ -31,6 +32,14 @@ export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().
 export const localDynamoDb = (stack: StackEnv): DynamoDBClient =>
   new DynamoDBClient({
     endpoint: stack.dynamodbEndpoint,
+    region: stack.awsRegion,
+    credentials: stack.credentials,
+  });
+
+/** A DynamoDB Streams client on the stack's Dynoxide (`AWS_ENDPOINT_URL_DYNAMODB_STREAMS`). */
+export const localDynamoDbStreams = (stack: StackEnv): DynamoDBStreamsClient =>
+  new DynamoDBStreamsClient({
+    endpoint: stack.vars.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? stack.dynamodbEndpoint,
     region: stack.awsRegion,
     credentials: stack.credentials,
   });

@@ -8,25 +8,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
-  DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListStreamsCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDynamoDb, uniqueName } from '../../support/aws.js';
+import { localDynamoDb, localDynamoDbStreams, uniqueName } from '../../support/aws.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 
 // DynamoDB Streams on the running Dynoxide, read the way a relay (or Lambda's stream
 // poller) reads them: ListStreams → DescribeStream (shards) → GetShardIterator → GetRecords.
 const stack = loadStackEnv();
 const ddb = localDynamoDb(stack);
-const streams = new DynamoDBStreamsClient({
-  endpoint: stack.vars.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? stack.dynamodbEndpoint,
-  region: stack.awsRegion,
-  credentials: stack.credentials,
-});
+const streams = localDynamoDbStreams(stack);
 const table = uniqueName('engine-stream');
 let streamArn: string;
 

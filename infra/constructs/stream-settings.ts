@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  type ManagedKafkaEventSourceProps,
-  S3OnFailureDestination,
-} from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ManagedKafkaEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ResolvedSink } from '../config/resolved.js';
+import { LeastPrivilegeS3OnFailureDestination } from './failure-destination.js';
 
 /**
  * Stable consumer group of one (stage, sink, topic) mapping. Lambda cannot change a
@@ -56,7 +54,7 @@ export function kafkaStreamSettings(args: {
     ...(sink.maxRecordAgeSeconds === -1
       ? {}
       : { maxRecordAge: Duration.seconds(sink.maxRecordAgeSeconds) }),
-    onFailure: new S3OnFailureDestination(args.failureBucket),
+    onFailure: new LeastPrivilegeS3OnFailureDestination(args.failureBucket),
     metricsConfig: {
       metrics: [
         lambda.MetricType.EVENT_COUNT,

@@ -227,13 +227,14 @@ export class SyncPipeline extends Construct {
     const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
       sinkName: s.kind,
       function: s.function,
-      mappings: [...s.eventSources].map(([topic, source]) => ({
+      mappings: [...s.eventSources.keys()].map((topic) => ({
         topic,
-        eventSourceMappingId: source.eventSourceMappingId,
+        consumerGroup: consumerGroupId(config.stageName, s.kind, topic),
       })),
     }));
     this.operations = new Operations(this, 'Operations', {
       stageName: config.stageName,
+      clusterName: this.cluster.name,
       sinks: monitored,
       otherFunctions: [{ name: 'topic-provisioner', function: this.topicProvisioning.function }],
       failureBucket: this.buckets.failures,

@@ -495,6 +495,8 @@ describe('network and MSK', () => {
 interface AlarmProps {
   readonly Threshold?: number;
   readonly AlarmActions?: unknown;
+  readonly InsufficientDataActions?: unknown;
+  readonly TreatMissingData?: string;
   readonly MetricName?: string;
   readonly Namespace?: string;
   readonly Dimensions?: unknown;
@@ -512,7 +514,7 @@ const metricOf = (a: AlarmProps) => {
 };
 
 describe('operations', () => {
-  it('alarms on OffsetLag of every mapping, errors and throttles of every function, quarantine and discarded batches', () => {
+  it('alarms on the MSK consumer lag of every mapping, errors and throttles of every function, quarantine and discarded batches', () => {
     const { stack, template } = s.imp;
     const alarms = (
       Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
@@ -520,14 +522,23 @@ describe('operations', () => {
       }[]
     ).map((a) => a.Properties);
     const byMetric = (name: string) => alarms.filter((a) => metricOf(a).MetricName === name);
-    expect(byMetric('OffsetLag')).toHaveLength(3);
-    for (const a of byMetric('OffsetLag')) {
+    // MSK's consumer lag of each mapping's consumer group (docs/infra.md, "Alarms").
+    expect(byMetric('MaxOffsetLag')).toHaveLength(3);
+    for (const a of byMetric('MaxOffsetLag')) {
       expect(a.Threshold).toBe(777);
-      expect(metricOf(a)).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: expect.any(String) } }],
-      });
+      expect(a.TreatMissingData).toBe('missing');
+      expect(a.InsufficientDataActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops-alerts']);
     }
+    expect(byMetric('MaxOffsetLag').map(metricOf)).toContainEqual({
+      Namespace: 'AWS/Kafka',
+      MetricName: 'MaxOffsetLag',
+      Dimensions: [
+        { Name: 'Cluster Name', Value: 'shared-msk' },
+        { Name: 'Consumer Group', Value: 'staysync-imp-dynamodb-ledger-log' },
+        { Name: 'Topic', Value: 'ledger-log' },
+      ],
+    });
+    expect(byMetric('OffsetLag')).toEqual([]);
     expect(byMetric('Errors')).toHaveLength(3);
     expect(byMetric('Throttles')).toHaveLength(3);
     const poison = byMetric('RecordsPoison').map(metricOf);
@@ -568,7 +579,7 @@ describe('operations', () => {
       'RecordsApplied',
       'RecordsStale',
       'RecordsDuplicate',
-      'OffsetLag',
+      'MaxOffsetLag',
       'PutRequests',
     ])
       expect(body).toContain(m);

@@ -1,0 +1,120 @@
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MSK_API_CLIENT_CONFIG } from '../../functions/topic-provisioner/create-handler.js';
+import { synthTemplates } from './support/pipeline-app.js';
+
+// Issue 16: what a first `cdk deploy` (and a clean delete) needs, pinned on the dev, prod and
+// imported-cluster templates. The AWS pages each rule comes from are cited in docs/infra.md.
+type Synth = ReturnType<typeof synthTemplates>;
+let s: Synth;
+beforeAll(() => {
+  s = synthTemplates();
+});
+
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+};
+const resourcesOf = (which: keyof Synth, type: string): [string, Resource][] =>
+  Object.entries(s[which].template.findResources(type)) as [string, Resource][];
+
+describe('MSK API endpoint (the provisioner calls GetBootstrapBrokers without NAT)', () => {
+  it('creates the dual-stack aws.api.<region>.kafka-api endpoint whose private DNS name the provisioner client resolves', async () => {
+    // The host the provisioner's SDK client calls in eu-west-1 (the prod stage's region)...
+    const client = new KafkaClient({
+      region: 'eu-west-1',
+      ...MSK_API_CLIENT_CONFIG,
+      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+    });
+    const { url } = await client.config.endpointProvider({
+      Region: 'eu-west-1',
+      UseDualStack: await client.config.useDualstackEndpoint(),
+      UseFIPS: false,
+    });
+    expect(url.hostname).toBe('kafka-api.eu-west-1.api.aws');
+    // ...is the endpoint service name read backwards, and that endpoint has private DNS on.
+    const service = url.hostname.split('.').reverse().join('.');
+    expect(service).toBe('aws.api.eu-west-1.kafka-api');
+    s.prod.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: service,
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+    });
+  });
+
+  it('no longer creates the com.amazonaws.<region>.kafka endpoint (unsupported for new connections)', () => {
+    for (const which of ['dev', 'prod'] as const) {
+      const names = resourcesOf(which, 'AWS::EC2::VPCEndpoint').map(([, r]) =>
+        JSON.stringify(r.Properties.ServiceName),
+      );
+      expect(
+        names.some((n) => /com\.amazonaws\.[^"]*\.kafka"/.test(n) || n.endsWith('.kafka"')),
+      ).toBe(false);
+      expect(names.some((n) => n.includes('.kafka-api'))).toBe(true);
+    }
+  });
+});
+
+describe('custom resources: ordering and timeout', () => {
+  it('makes every topic resource depend on every VPC endpoint, their security group rules and the 9098 rule', () => {
+    for (const which of ['dev', 'prod'] as const) {
+      const endpoints = resourcesOf(which, 'AWS::EC2::VPCEndpoint').map(([id]) => id);
+      expect(endpoints.length).toBe(5);
+      const ingress = resourcesOf(which, 'AWS::EC2::SecurityGroupIngress');
+      const kafkaRule = ingress.filter(([, r]) => r.Properties.FromPort === 9098).map(([id]) => id);
+      expect(kafkaRule).toHaveLength(1);
+      const endpointSg = s[which].stack.resolve(
+        s[which].stack.pipeline.network.endpointSecurityGroup?.securityGroupId,
+      ) as { 'Fn::GetAtt': [string, string] };
+      const endpointRules = ingress
+        .filter(([, r]) => JSON.stringify(r.Properties.GroupId) === JSON.stringify(endpointSg))
+        .map(([id]) => id);
+      expect(endpointRules.length).toBeGreaterThan(0);
+      const topics = resourcesOf(which, 'Custom::StaysyncKafkaTopic');
+      expect(topics.length).toBe(3);
+      for (const [, topic] of topics) {
+        expect(topic.DependsOn).toEqual(
+          expect.arrayContaining([...endpoints, ...kafkaRule, ...endpointRules]),
+        );
+      }
+    }
+  });
+
+  it('gives every custom resource a ServiceTimeout well under the one-hour default', () => {
+    for (const which of ['dev', 'prod', 'imp'] as const) {
+      const custom = Object.values(
+        s[which].template.toJSON().Resources as Record<string, Resource>,
+      ).filter(
+        (r) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource',
+      );
+      expect(custom.length).toBeGreaterThan(0);
+      for (const r of custom) expect(Number(r.Properties.ServiceTimeout)).toBe(900);
+    }
+  });
+});
+
+describe('least privilege on the on-failure destination', () => {
+  it('grants each sink only s3:PutObject on the failure bucket objects and s3:ListBucket on it', () => {
+    for (const which of ['dev', 'prod', 'imp'] as const) {
+      const { stack, template } = s[which];
+      const bucket = stack.resolve(stack.pipeline.buckets.failures.bucketArn);
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (
+            p as {
+              Properties: {
+                PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] };
+              };
+            }
+          ).Properties.PolicyDocument.Statement,
+      );
+      const onFailureBucket = statements.filter((st) =>
+        JSON.stringify(st.Resource).includes(JSON.stringify(bucket).slice(1, -1)),
+      );
+      expect(onFailureBucket.length).toBeGreaterThan(0);
+      const actions = new Set(onFailureBucket.flatMap((st) => [st.Action].flat() as string[]));
+      expect([...actions].sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+    }
+  });
+});

@@ -113,7 +113,10 @@ export class SyncPipeline extends Construct {
   constructor(scope: Construct, id: string, props: SyncPipelineProps) {
     super(scope, id);
     // Throws PipelineConfigError listing every problem.
-    const config = validatePipelineSettings(props);
+    const config = validatePipelineSettings(
+      props,
+      props.availabilityZones?.length ?? props.maxAzs ?? 2,
+    );
     this.config = config;
     const retention = RETENTION[config.logRetentionDays] as logs.RetentionDays;
     const removal =

@@ -1,6 +1,11 @@
 import { KafkaClient } from '@aws-sdk/client-kafka';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MSK_API_CLIENT_CONFIG } from '../../functions/topic-provisioner/create-handler.js';
+import { stages } from '../../infra/config/stages.js';
+import type { StageConfig } from '../../infra/config/types.js';
+import { StaysyncStack } from '../../infra/stacks/staysync-stack.js';
 import { synthTemplates } from './support/pipeline-app.js';
 
 // Issue 16: what a first `cdk deploy` (and a clean delete) needs, pinned on the dev, prod and
@@ -116,5 +121,92 @@ describe('least privilege on the on-failure destination', () => {
       const actions = new Set(onFailureBucket.flatMap((st) => [st.Action].flat() as string[]));
       expect([...actions].sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
     }
+  });
+});
+
+/** Synthesizes one stage on its own (for settings the app's stages do not use). */
+function synthStage(stage: StageConfig): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new StaysyncStack(app, `staysync-${stage.stageName}`, { stage }));
+}
+const devStage = stages.dev as StageConfig;
+
+describe('OpenSearch service-linked role (explicit: create or exists)', () => {
+  it("creates the role, retained on deletion, before the domain when the stage says 'create'", () => {
+    const { template } = s.dev;
+    const roles = Object.entries(template.findResources('AWS::IAM::ServiceLinkedRole'));
+    expect(roles).toHaveLength(1);
+    const [roleId, role] = roles[0] as [string, { Properties: unknown; DeletionPolicy: string }];
+    expect(role.Properties).toMatchObject({ AWSServiceName: 'opensearchservice.amazonaws.com' });
+    expect(role.DeletionPolicy).toBe('Retain');
+    const [domain] = Object.values(template.findResources('AWS::OpenSearchService::Domain')) as {
+      DependsOn?: string[];
+    }[];
+    expect(domain?.DependsOn).toContain(roleId);
+  });
+
+  it("creates no role when the stage says 'exists'", () => {
+    s.prod.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 0);
+  });
+
+  it('refuses at synth an OpenSearch stage that does not say which, with how to find out', () => {
+    const { serviceLinkedRole: _, ...openSearch } = devStage.openSearch ?? {};
+    expect(() => synthStage({ ...devStage, stageName: 'noslr', openSearch })).toThrow(
+      /openSearch\.serviceLinkedRole must be 'create' or 'exists'.*aws iam get-role --role-name AWSServiceRoleForAmazonOpenSearchService/s,
+    );
+  });
+});
+
+describe('provisioned MSK broker count', () => {
+  it('refuses at synth brokers that cannot be spread evenly over the client subnets, naming the rule', () => {
+    const stage: StageConfig = {
+      ...devStage,
+      stageName: 'uneven',
+      maxAzs: 2,
+      kafka: { mode: 'provisioned', brokerNodes: 3 },
+    };
+    expect(() => synthStage(stage)).toThrow(
+      /kafka\.brokerNodes \(3\) must be a multiple of the number of client subnets \(2.*spreads brokers evenly/s,
+    );
+    expect(() =>
+      synthStage({ ...stage, kafka: { mode: 'provisioned', brokerNodes: 4 } }),
+    ).not.toThrow();
+  });
+});
+
+describe('event poller cost: one provisioned poller group per stage', () => {
+  it('puts every mapping of a stage in the staysync-<stage> poller group, keeping its own minimum and maximum', () => {
+    for (const which of ['dev', 'prod', 'imp'] as const) {
+      const stage = s[which].stack.pipeline.config.stageName;
+      const mappings = resourcesOf(which, 'AWS::Lambda::EventSourceMapping');
+      expect(mappings.length).toBeGreaterThan(0);
+      for (const [, m] of mappings) {
+        expect(m.Properties.ProvisionedPollerConfig).toMatchObject({
+          PollerGroupName: `staysync-${stage}`,
+          MinimumPollers: expect.any(Number),
+          MaximumPollers: expect.any(Number),
+        });
+      }
+    }
+    s.prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      Topics: ['order-changes'],
+      FunctionName: Match.anyValue(),
+      ProvisionedPollerConfig: {
+        MinimumPollers: 2,
+        MaximumPollers: 20,
+        PollerGroupName: 'staysync-prod',
+      },
+    });
+  });
+
+  it('refuses a stage whose mappings exceed what one poller group may hold', () => {
+    const stage: StageConfig = {
+      ...devStage,
+      stageName: 'toomany',
+      sinks: {
+        dynamodb: { topics: ['customer-changes', 'order-changes'], pollers: { maximum: 1001 } },
+      },
+    };
+    expect(() => synthStage(stage)).toThrow(/add up to 2002.*at most 2000/s);
   });
 });

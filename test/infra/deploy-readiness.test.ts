@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -208,5 +209,59 @@ describe('event poller cost: one provisioned poller group per stage', () => {
       },
     };
     expect(() => synthStage(stage)).toThrow(/add up to 2002.*at most 2000/s);
+  });
+});
+
+describe('alarms: only documented metrics, as the docs/infra.md alarm table lists them', () => {
+  type Row = { namespace: string; metric: string; dimensions: string[]; missing: string };
+  const table = (): Row[] => {
+    const md = readFileSync(new URL('../../docs/infra.md', import.meta.url), 'utf8');
+    const block = md.split('<!-- alarm-table:start -->')[1]?.split('<!-- alarm-table:end -->')[0];
+    if (block === undefined) throw new Error('docs/infra.md has no alarm table');
+    const code = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+    return block
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .map((l) => {
+        const [, , ns = '', metric = '', dims = '', missing = ''] = l.split('|');
+        return {
+          namespace: code(ns)[0] ?? '',
+          metric: code(metric)[0] ?? '',
+          dimensions: code(dims).sort(),
+          missing: code(missing)[0] ?? '',
+        };
+      });
+  };
+
+  it('publishes each alarm on a metric, dimension set and missing-data rule of the table', () => {
+    const rows = table();
+    expect(rows.length).toBe(5);
+    for (const which of ['dev', 'prod', 'imp'] as const) {
+      for (const [id, alarm] of resourcesOf(which, 'AWS::CloudWatch::Alarm')) {
+        const p = alarm.Properties as {
+          Namespace?: string;
+          MetricName?: string;
+          Dimensions?: { Name: string }[];
+          Metrics?: {
+            MetricStat: {
+              Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string }[] };
+            };
+          }[];
+          TreatMissingData?: string;
+        };
+        const m = p.Metrics?.[0]?.MetricStat.Metric ?? {
+          Namespace: p.Namespace,
+          MetricName: p.MetricName,
+          Dimensions: p.Dimensions ?? [],
+        };
+        const row = rows.find((r) => r.namespace === m.Namespace && r.metric === m.MetricName);
+        expect(
+          row,
+          `${which} ${id}: ${m.Namespace}/${m.MetricName} is not in the table`,
+        ).toBeDefined();
+        expect(m.Dimensions.map((d) => d.Name).sort(), `${which} ${id}`).toEqual(row?.dimensions);
+        expect(p.TreatMissingData, `${which} ${id}`).toBe(row?.missing);
+      }
+    }
   });
 });

@@ -12,8 +12,17 @@ import {
 import { type DesiredTopic, parseTopicProperties } from './desired-topic.js';
 import { ensureTopic, removeTopic } from './reconcile.js';
 
+/**
+ * The MSK control-plane client settings of the provisioner. It runs in a VPC without NAT
+ * and reaches the MSK API only through the `aws.api.<region>.kafka-api` interface endpoint
+ * (infra/constructs/network.ts), whose name resolves for the SDK's dual-stack endpoint
+ * `kafka-api.<region>.api.aws`; the default `kafka.<region>.amazonaws.com` has no route.
+ * See "Use Amazon MSK APIs with interface VPC endpoints" (MSK developer guide).
+ */
+export const MSK_API_CLIENT_CONFIG = { useDualstackEndpoint: true } as const;
+
 export interface ProvisionerDeps {
-  /** Control-plane client for GetBootstrapBrokers. @default new KafkaClient({ region }) */
+  /** Control-plane client for GetBootstrapBrokers. @default new KafkaClient({ region, ...MSK_API_CLIENT_CONFIG }) */
   readonly kafkaClient?: KafkaClient;
   /** Builds a (not yet connected) admin for the brokers. @default kafkajs over MSK IAM */
   readonly adminFor?: (brokers: readonly string[]) => Admin;
@@ -72,7 +81,9 @@ async function provision(
  */
 export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}) {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const kafkaClient = deps.kafkaClient ?? new KafkaClient(region === undefined ? {} : { region });
+  const kafkaClient =
+    deps.kafkaClient ??
+    new KafkaClient({ ...MSK_API_CLIENT_CONFIG, ...(region === undefined ? {} : { region }) });
   const adminFor =
     deps.adminFor ??
     ((brokers: readonly string[]) => {

@@ -49,6 +49,8 @@ export interface ResolvedOpenSearch {
   readonly masterInstanceType: string;
   readonly volumeSizeGiB: number;
   readonly zoneAwareness: boolean;
+  /** Whether the stack creates the OpenSearch service-linked role. */
+  readonly createServiceLinkedRole: boolean;
 }
 
 export interface ResolvedPipeline {

@@ -26,7 +26,13 @@ export const stages: Readonly<Record<string, StageConfig>> = {
         batchingWindowSeconds: 30,
       },
     },
-    openSearch: { dataNodes: 1, instanceType: 't3.small.search', volumeSizeGiB: 10 },
+    // 'create' for the first OpenSearch stage of an account; 'exists' once it has the role.
+    openSearch: {
+      dataNodes: 1,
+      instanceType: 't3.small.search',
+      volumeSizeGiB: 10,
+      serviceLinkedRole: 'create',
+    },
     logRetentionDays: 14,
     dataRemovalPolicy: 'destroy',
   },
@@ -56,7 +62,7 @@ export const stages: Readonly<Record<string, StageConfig>> = {
         batchingWindowSeconds: 60,
       },
     },
-    openSearch: { dataNodes: 3, masterNodes: 3, zoneAwareness: true },
+    openSearch: { dataNodes: 3, masterNodes: 3, zoneAwareness: true, serviceLinkedRole: 'exists' },
     archive: { lifecycle: { infrequentAccessAfterDays: 30, glacierAfterDays: 180 } },
     alarms: { offsetLagThreshold: 50_000 },
     logRetentionDays: 90,

@@ -154,6 +154,15 @@ export interface OpenSearchSpec {
   readonly volumeSizeGiB?: number;
   /** Spread data nodes over AZs (needs dataNodes to be a multiple of the AZ count). @default true when dataNodes > 1 */
   readonly zoneAwareness?: boolean;
+  /**
+   * The OpenSearch VPC service-linked role (AWSServiceRoleForAmazonOpenSearchService) must
+   * exist before a VPC domain is created. `create`: this stack creates it (and retains it on
+   * deletion: other domains of the account may use it); fails if the account already has it.
+   * `exists`: the account already has it. **Required** when the opensearch sink is configured:
+   * `aws iam get-role --role-name AWSServiceRoleForAmazonOpenSearchService` tells which.
+   * @default - none: synth fails with this explanation
+   */
+  readonly serviceLinkedRole?: 'create' | 'exists';
 }
 
 export interface LifecycleSpec {

@@ -208,14 +208,23 @@ function resolveLifecycle(
   return r;
 }
 
-function checkKafka(k: KafkaSpec, p: Problems): void {
+function checkKafka(k: KafkaSpec, clientSubnets: number, p: Problems): void {
   switch (k?.mode) {
     case 'serverless':
       return;
-    case 'provisioned':
+    case 'provisioned': {
       p.int(k.brokerNodes, 'kafka.brokerNodes', 1, 30);
       p.int(k.volumeSizeGiB, 'kafka.volumeSizeGiB', 1, 16_384);
+      // "When you create a cluster, Amazon MSK distributes the broker nodes evenly across the
+      // subnets that you specify" (AWS::MSK::Cluster BrokerNodeGroupInfo, ClientSubnets): a
+      // count that does not divide evenly is refused at create time, after the VPC exists.
+      const brokers = k.brokerNodes ?? 3;
+      p.check(
+        brokers % clientSubnets === 0,
+        `kafka.brokerNodes (${brokers}) must be a multiple of the number of client subnets (${clientSubnets}, one per availability zone: maxAzs or env.availabilityZones): Amazon MSK spreads brokers evenly over its client subnets`,
+      );
       return;
+    }
     case 'imported':
       p.check(
         typeof k.clusterArn === 'string' && CLUSTER_ARN.test(k.clusterArn),
@@ -250,17 +259,24 @@ function checkKafka(k: KafkaSpec, p: Problems): void {
   }
 }
 
+/** Most mappings one poller group may hold, and most maximum pollers they may add up to. */
+export const POLLER_GROUP_LIMITS = { mappings: 100, maximumPollers: 2000 } as const;
+
 /**
  * Validates pipeline settings and fills every default. Throws one PipelineConfigError
  * listing all problems, so a broken stage is fixed in one pass.
+ * `clientSubnets`: subnets (one per AZ) a created MSK cluster gets. @default maxAzs ?? 2
  */
-export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline {
+export function validatePipelineSettings(
+  s: PipelineSettings,
+  clientSubnets: number = s.maxAzs ?? 2,
+): ResolvedPipeline {
   const p = new Problems();
   p.check(
     typeof s.stageName === 'string' && STAGE_NAME.test(s.stageName),
     `stageName must match ${STAGE_NAME} (it names resources and consumer groups), got ${JSON.stringify(s.stageName)}`,
   );
-  checkKafka(s.kafka, p);
+  checkKafka(s.kafka, clientSubnets, p);
   const serverless = s.kafka?.mode === 'serverless';
   p.check(Array.isArray(s.topics) && s.topics.length > 0, 'topics must list at least one topic');
   const topics = (s.topics ?? []).map((t, i) => resolveTopic(t, i, serverless, p));
@@ -275,6 +291,19 @@ export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline 
     }
   }
   p.check(sinks.length > 0, 'sinks must configure at least one sink');
+  // A stage's mappings share one provisioned poller group (stream-settings.ts). "You can group
+  // up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
+  // cannot exceed 2000" (ProvisionedPollerConfig, AWS Lambda API reference).
+  const mappings = sinks.reduce((n, k) => n + k.topics.length, 0);
+  const maxPollers = sinks.reduce((n, k) => n + k.topics.length * k.maximumPollers, 0);
+  p.check(
+    mappings <= POLLER_GROUP_LIMITS.mappings,
+    `sinks define ${mappings} event source mappings; one poller group holds at most ${POLLER_GROUP_LIMITS.mappings}`,
+  );
+  p.check(
+    maxPollers <= POLLER_GROUP_LIMITS.maximumPollers,
+    `sinks.*.pollers.maximum times their topics add up to ${maxPollers}; the mappings of one poller group may add up to at most ${POLLER_GROUP_LIMITS.maximumPollers}`,
+  );
   const archive: ArchiveSpec = s.archive ?? {};
   const prefix = archive.prefix ?? 'archive';
   p.check(
@@ -297,6 +326,12 @@ export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline 
     'openSearch.masterNodes must be 0, 3 or 5',
   );
   const zoneAwareness = os.zoneAwareness ?? dataNodes > 1;
+  if (sinks.some((k) => k.kind === 'opensearch')) {
+    p.check(
+      os.serviceLinkedRole === 'create' || os.serviceLinkedRole === 'exists',
+      `openSearch.serviceLinkedRole must be 'create' or 'exists': a VPC domain needs the service-linked role AWSServiceRoleForAmazonOpenSearchService, and creating it fails when the account already has it. Check with \`aws iam get-role --role-name AWSServiceRoleForAmazonOpenSearchService\`, got ${JSON.stringify(os.serviceLinkedRole)}`,
+    );
+  }
   p.check(
     !zoneAwareness || dataNodes % 2 === 0 || dataNodes % 3 === 0,
     'openSearch.dataNodes must be a multiple of 2 or 3 with zoneAwareness',
@@ -345,6 +380,7 @@ export function validatePipelineSettings(s: PipelineSettings): ResolvedPipeline 
       masterInstanceType: os.masterInstanceType ?? 'm7g.large.search',
       volumeSizeGiB: os.volumeSizeGiB ?? 20,
       zoneAwareness,
+      createServiceLinkedRole: os.serviceLinkedRole === 'create',
     },
     archive: { prefix, lifecycle: archiveLifecycle, projectionStartDate },
     quarantineLifecycle,

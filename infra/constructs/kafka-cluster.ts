@@ -25,6 +25,11 @@ export class KafkaCluster extends Construct {
   readonly clusterArn: string;
   /** Security group of the brokers; also used by the mappings and the topic provisioner. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The cluster name as a plain string (known at synth): the `Cluster Name` dimension of the
+   * MSK consumer-lag metrics.
+   */
+  readonly name: string;
   private readonly clusterName: string;
   private readonly clusterUuid: string;
 
@@ -39,6 +44,7 @@ export class KafkaCluster extends Construct {
       const [, name = '', uuid = ''] = spec.clusterArn.split(':')[5]?.split('/') ?? [];
       this.clusterName = name;
       this.clusterUuid = uuid;
+      this.name = name;
       return;
     }
     const sg = new ec2.SecurityGroup(this, 'Sg', {
@@ -51,10 +57,11 @@ export class KafkaCluster extends Construct {
     this.securityGroup = sg;
     const subnetIds = network.vpc.selectSubnets(network.privateSubnets).subnetIds;
     const iam = { sasl: { iam: { enabled: true } } };
+    this.name = `staysync-${props.stageName}`;
     let arn: string;
     if (spec.mode === 'serverless') {
       const cluster = new msk.CfnServerlessCluster(this, 'Cluster', {
-        clusterName: `staysync-${props.stageName}`,
+        clusterName: this.name,
         clientAuthentication: iam,
         vpcConfigs: [{ subnetIds, securityGroups: [sg.securityGroupId] }],
       });
@@ -62,7 +69,7 @@ export class KafkaCluster extends Construct {
     } else {
       const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', { retention: props.logRetention });
       const cluster = new msk.CfnCluster(this, 'Cluster', {
-        clusterName: `staysync-${props.stageName}`,
+        clusterName: this.name,
         kafkaVersion: spec.kafkaVersion ?? '3.8.x',
         numberOfBrokerNodes: spec.brokerNodes ?? 3,
         brokerNodeGroupInfo: {

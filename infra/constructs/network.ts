@@ -1,6 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, DependencyGroup } from 'constructs';
 import type { ImportedKafkaSpec } from '../config/types.js';
 
 export interface NetworkProps {
@@ -17,7 +18,7 @@ export interface NetworkProps {
  * The VPC the pipeline runs in. A new VPC has only isolated subnets and no NAT gateway:
  * everything the functions and the MSK event source mappings call is reached through
  * VPC endpoints (gateway: DynamoDB, S3; interface: STS and Lambda for the event source
- * mapping's pollers, Kafka for the topic provisioner's GetBootstrapBrokers).
+ * mapping's pollers, the MSK API for the topic provisioner's GetBootstrapBrokers).
  */
 export class Network extends Construct {
   readonly vpc: ec2.IVpc;
@@ -26,6 +27,12 @@ export class Network extends Construct {
   readonly endpointSecurityGroup: ec2.SecurityGroup | undefined;
   /** Security group of the sink functions (egress only). */
   readonly functionSecurityGroup: ec2.ISecurityGroup;
+  /**
+   * Every VPC endpoint and the endpoints' security group (with its ingress rules): what a
+   * function in this VPC needs to reach AWS. Custom resources depend on it so that
+   * CloudFormation deletes none of it before they have answered their response URL.
+   */
+  readonly endpoints = new DependencyGroup();
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -70,19 +77,22 @@ export class Network extends Construct {
         description: 'staysync interface endpoints (HTTPS from the pipeline security groups)',
         allowAllOutbound: false,
       });
+      this.endpoints.add(this.endpointSecurityGroup);
       for (const [name, service] of [
         ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
         ['Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
-        ['Kafka', ec2.InterfaceVpcEndpointAwsService.KAFKA],
+        ['KafkaApi', mskApiEndpointService(Stack.of(this).region)],
       ] as const) {
         // Not `open`: only the groups passed to allowEndpointsFrom reach the endpoints.
-        vpc.addInterfaceEndpoint(name, {
-          service,
-          subnets,
-          privateDnsEnabled: true,
-          open: false,
-          securityGroups: [this.endpointSecurityGroup],
-        });
+        this.endpoints.add(
+          vpc.addInterfaceEndpoint(name, {
+            service,
+            subnets,
+            privateDnsEnabled: true,
+            open: false,
+            securityGroups: [this.endpointSecurityGroup],
+          }),
+        );
       }
     }
     this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSg', {
@@ -99,10 +109,26 @@ export class Network extends Construct {
 
   private addGatewayEndpoints(): void {
     const subnets = [this.privateSubnets];
-    this.vpc.addGatewayEndpoint('DynamoDb', {
-      service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
-      subnets,
-    });
-    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets });
+    this.endpoints.add(
+      this.vpc.addGatewayEndpoint('DynamoDb', {
+        service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+        subnets,
+      }),
+      // Also how the topic provisioner reaches its pre-signed S3 response URL.
+      this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets }),
+    );
   }
+}
+
+/**
+ * The interface endpoint service of the MSK API. The MSK developer guide ("Use Amazon MSK
+ * APIs with interface VPC endpoints",
+ * https://docs.aws.amazon.com/msk/latest/developerguide/privatelink-vpc-endpoints.html) says
+ * `com.amazonaws.<region>.kafka` is no longer supported for new connections and names the
+ * dual-stack `aws.api.<region>.kafka-api`, whose private DNS name is the SDK's dual-stack
+ * endpoint `kafka-api.<region>.api.aws`: the provisioner's client sets
+ * `useDualstackEndpoint` (functions/topic-provisioner/create-handler.ts) to resolve it.
+ */
+export function mskApiEndpointService(region: string): ec2.InterfaceVpcEndpointService {
+  return new ec2.InterfaceVpcEndpointService(`aws.api.${region}.kafka-api`, 443);
 }

@@ -16,10 +16,35 @@ import { FAILURE_METRICS_FILTER } from './buckets.js';
  */
 export const SINK_METRICS_NAMESPACE = METRICS_NAMESPACE;
 const sinkDimensions = (sink: string) => ({ service: SERVICE_NAME, sink });
+const FIVE_MINUTES = Duration.minutes(5);
 
 export interface MonitoredMapping {
   readonly topic: string;
-  readonly eventSourceMappingId: string;
+  /** The mapping's Kafka consumer group: the `Consumer Group` dimension of its lag. */
+  readonly consumerGroup: string;
+}
+
+/**
+ * Consumer lag of one mapping as Amazon MSK publishes it: `AWS/Kafka` `MaxOffsetLag` with the
+ * dimensions `Cluster Name`, `Consumer Group`, `Topic` ("Monitor consumer lags" and "Amazon
+ * MSK metrics for monitoring Standard brokers with CloudWatch", MSK developer guide,
+ * https://docs.aws.amazon.com/msk/latest/developerguide/consumer-lag.html). Lambda's own
+ * `OffsetLag` (KafkaMetrics group) is not used for alarms: no AWS page we could read states
+ * the dimension set it is published under, and an alarm on a wrong dimension set never sees
+ * data. The docs/infra.md alarm table lists every alarm's metric and its source.
+ */
+export function consumerLagMetric(clusterName: string, m: MonitoredMapping): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Kafka',
+    metricName: 'MaxOffsetLag',
+    dimensionsMap: {
+      'Cluster Name': clusterName,
+      'Consumer Group': m.consumerGroup,
+      Topic: m.topic,
+    },
+    statistic: 'Maximum',
+    period: FIVE_MINUTES,
+  });
 }
 
 export interface MonitoredSink {
@@ -31,6 +56,8 @@ export interface MonitoredSink {
 
 export interface OperationsProps {
   readonly stageName: string;
+  /** Name of the MSK cluster (the `Cluster Name` dimension of consumer lag). */
+  readonly clusterName: string;
   readonly sinks: readonly MonitoredSink[];
   /** Functions watched for errors/throttles besides the sinks (the topic provisioner). */
   readonly otherFunctions: readonly {
@@ -44,10 +71,8 @@ export interface OperationsProps {
   readonly alarmTopicArn?: string | undefined;
 }
 
-const FIVE_MINUTES = Duration.minutes(5);
-
 /**
- * Alarms and the dashboard: OffsetLag per mapping, Errors and Throttles per function,
+ * Alarms and the dashboard: consumer lag (MSK `MaxOffsetLag`) per mapping, Errors and Throttles per function,
  * quarantined records per sink (the sinks' `RecordsPoison` metric), arrivals in the
  * on-failure bucket (S3 request metrics), and per-sink applied/stale/duplicate graphs.
  */
@@ -63,7 +88,12 @@ export class Operations extends Construct {
         : sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
     const alarm = (alarmId: string, p: cloudwatch.AlarmProps): cloudwatch.Alarm => {
       const a = new cloudwatch.Alarm(this, alarmId, p);
-      if (topic !== undefined) a.addAlarmAction(new actions.SnsAction(topic));
+      if (topic !== undefined) {
+        a.addAlarmAction(new actions.SnsAction(topic));
+        // A metric that stops arriving is news too (see the lag alarm below).
+        if (p.treatMissingData === cloudwatch.TreatMissingData.MISSING)
+          a.addInsufficientDataAction(new actions.SnsAction(topic));
+      }
       this.alarms.push(a);
       return a;
     };
@@ -82,22 +112,20 @@ export class Operations extends Construct {
     for (const sink of props.sinks) {
       const lagMetrics: cloudwatch.IMetric[] = [];
       for (const m of sink.mappings) {
-        const lag = new cloudwatch.Metric({
-          namespace: 'AWS/Lambda',
-          metricName: 'OffsetLag',
-          dimensionsMap: { EventSourceMappingUUID: m.eventSourceMappingId },
-          statistic: 'Maximum',
-          period: FIVE_MINUTES,
+        const lag = consumerLagMetric(props.clusterName, m).with({
           label: `${sink.sinkName} ${m.topic}`,
         });
         lagMetrics.push(lag);
         alarm(`OffsetLag-${sink.sinkName}-${m.topic}`, {
-          alarmDescription: `staysync ${props.stageName}: ${sink.sinkName} is more than ${props.offsetLagThreshold} records behind on ${m.topic}`,
+          alarmDescription: `staysync ${props.stageName}: ${sink.sinkName} is more than ${props.offsetLagThreshold} records behind on ${m.topic} (or MSK stopped reporting its lag: INSUFFICIENT_DATA)`,
           metric: lag,
           threshold: props.offsetLagThreshold,
           evaluationPeriods: 3,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          // MSK publishes no lag for a group that is rebalancing or has committed nothing yet
+          // (consumer-lag.html). Missing data must show (INSUFFICIENT_DATA, notified like an
+          // alarm), not pass as "not behind": a wrong dimension would otherwise stay OK forever.
+          treatMissingData: cloudwatch.TreatMissingData.MISSING,
         });
       }
       alarm(`Quarantined-${sink.sinkName}`, {
@@ -110,7 +138,7 @@ export class Operations extends Construct {
       });
       lagWidgets.push(
         new cloudwatch.GraphWidget({
-          title: `${sink.sinkName}: OffsetLag`,
+          title: `${sink.sinkName}: consumer lag (MSK MaxOffsetLag)`,
           left: lagMetrics,
           width: 8,
         }),

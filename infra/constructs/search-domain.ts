@@ -98,6 +98,17 @@ export class SearchDomain extends Construct {
       }),
     });
     this.domain.node.addDependency(this.node.findChild('LogsPolicy'));
+    if (spec.createServiceLinkedRole) {
+      // A VPC domain cannot be created before the account has this role ("Using
+      // service-linked roles for Amazon OpenSearch Service", OpenSearch developer guide).
+      // Retained on deletion: other domains of the account may rely on it.
+      const role = new iam.CfnServiceLinkedRole(this, 'ServiceLinkedRole', {
+        awsServiceName: 'opensearchservice.amazonaws.com',
+        description: 'OpenSearch Service VPC access (created by staysync)',
+      });
+      role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.domain.node.addDependency(role);
+    }
 
     // The resource policy is written by allowFunction, once the sink roles exist. It spells
     // the domain ARN from the fixed name: the domain's own ARN attribute would be a cycle.

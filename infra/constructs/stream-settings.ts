@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  type ManagedKafkaEventSourceProps,
-  S3OnFailureDestination,
-} from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ManagedKafkaEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ResolvedSink } from '../config/resolved.js';
+import { LeastPrivilegeS3OnFailureDestination } from './failure-destination.js';
 
 /**
  * Stable consumer group of one (stage, sink, topic) mapping. Lambda cannot change a
@@ -14,6 +12,14 @@ import type { ResolvedSink } from '../config/resolved.js';
  */
 export const consumerGroupId = (stageName: string, sink: string, topic: string): string =>
   `staysync-${stageName}-${sink}-${topic}`.slice(0, 200);
+
+/**
+ * The provisioned poller group of a stage: all its mappings share event poller units (EPUs)
+ * instead of holding at least one each ("PollerGroupName": up to 100 mappings of one VPC per
+ * group, their maximum pollers adding up to 2000 at most; ProvisionedPollerConfig, AWS Lambda
+ * API reference). validate.ts enforces both limits.
+ */
+export const pollerGroupName = (stageName: string): string => `staysync-${stageName}`;
 
 /**
  * Every stream setting of a sink's mapping, in one place (STYLE: "stream settings are
@@ -28,7 +34,9 @@ export const consumerGroupId = (stageName: string, sink: string, topic: string):
  * - retryAttempts bounds how long one failing batch can block its partition before its
  *   metadata goes to the S3 on-failure destination (and the failure alarm fires).
  *   maxRecordAge stays infinite unless configured: a lagging view must catch up, not skip.
- * - provisioned pollers: predictable throughput and lower latency than on-demand scaling.
+ * - provisioned pollers (required for retries, bisect, max record age, partial batch responses
+ *   and the on-failure destination), per mapping minimum/maximum from the sink config, in
+ *   the stage's poller group so the mappings share EPUs.
  */
 export function kafkaStreamSettings(args: {
   readonly clusterArn: string;
@@ -48,6 +56,7 @@ export function kafkaStreamSettings(args: {
     provisionedPollerConfig: {
       minimumPollers: sink.minimumPollers,
       maximumPollers: sink.maximumPollers,
+      pollerGroupName: pollerGroupName(args.stageName),
     },
     reportBatchItemFailures: true,
     bisectBatchOnError: true,
@@ -56,7 +65,7 @@ export function kafkaStreamSettings(args: {
     ...(sink.maxRecordAgeSeconds === -1
       ? {}
       : { maxRecordAge: Duration.seconds(sink.maxRecordAgeSeconds) }),
-    onFailure: new S3OnFailureDestination(args.failureBucket),
+    onFailure: new LeastPrivilegeS3OnFailureDestination(args.failureBucket),
     metricsConfig: {
       metrics: [
         lambda.MetricType.EVENT_COUNT,

@@ -88,7 +88,10 @@ export class SyncPipeline extends Construct {
   constructor(scope: Construct, id: string, props: SyncPipelineProps) {
     super(scope, id);
     // Throws PipelineConfigError listing every problem.
-    const config = validatePipelineSettings(props);
+    const config = validatePipelineSettings(
+      props,
+      props.availabilityZones?.length ?? props.maxAzs ?? 2,
+    );
     this.config = config;
     // RetentionDays' values are the day counts; validation admits only those CloudWatch accepts.
     const retention = config.logRetentionDays as logs.RetentionDays;
@@ -203,13 +206,14 @@ export class SyncPipeline extends Construct {
     const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
       sinkName: s.kind,
       function: s.function,
-      mappings: [...s.eventSources].map(([topic, source]) => ({
+      mappings: [...s.eventSources.keys()].map((topic) => ({
         topic,
-        eventSourceMappingId: source.eventSourceMappingId,
+        consumerGroup: consumerGroupId(config.stageName, s.kind, topic),
       })),
     }));
     this.operations = new Operations(this, 'Operations', {
       stageName: config.stageName,
+      clusterName: this.cluster.name,
       sinks: monitored,
       otherFunctions: [{ name: 'topic-provisioner', function: this.topicProvisioning.function }],
       failureBucket: this.buckets.failures,

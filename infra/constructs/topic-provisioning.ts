@@ -19,6 +19,17 @@ export interface TopicProvisioningProps {
 /** CloudFormation type of one Kafka topic resource. */
 export const TOPIC_RESOURCE_TYPE = 'Custom::StaysyncKafkaTopic';
 
+/** Lambda timeout of the provisioner; it answers FAILED 15 s before it (create-handler.ts). */
+const PROVISIONER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * How long CloudFormation waits for a topic resource's answer (`ServiceTimeout`, 1-3600 s,
+ * default 3600: "AWS::CloudFormation::CustomResource", CloudFormation template reference).
+ * Three provisioner timeouts: room for an invocation that is retried, and a lost answer
+ * fails the stack operation in 15 minutes instead of an hour.
+ */
+export const TOPIC_SERVICE_TIMEOUT = Duration.minutes(15);
+
 /**
  * One `Custom::StaysyncKafkaTopic` per configured topic, served by the topic-provisioner
  * Lambda. The function runs in the cluster's security group (admitted on 9098 by its
@@ -39,7 +50,7 @@ export class TopicProvisioning extends Construct {
       vpc: network.vpc,
       vpcSubnets: network.privateSubnets,
       securityGroups: [cluster.securityGroup],
-      timeout: Duration.minutes(5),
+      timeout: PROVISIONER_TIMEOUT,
       memorySize: 256,
     });
     const fn = this.function;
@@ -95,10 +106,15 @@ export class TopicProvisioning extends Construct {
         serviceToken: fn.functionArn,
         resourceType: TOPIC_RESOURCE_TYPE,
         properties,
+        serviceTimeout: TOPIC_SERVICE_TIMEOUT,
       });
       // The function's role policy (a child of the function) must exist before CloudFormation
-      // calls it, and must outlive the topic resources on stack deletion.
-      resource.node.addDependency(fn);
+      // calls it, and must outlive the topic resources on stack deletion. So must its network
+      // path: the VPC endpoints (the S3 gateway carries the answer to the pre-signed response
+      // URL, the MSK API endpoint GetBootstrapBrokers), their security group rules and the
+      // cluster group's 9098 rule. Without these edges CloudFormation may delete them first and
+      // the Delete answer never arrives.
+      resource.node.addDependency(fn, network.endpoints, cluster.securityGroup);
       this.resources.set(topic.name, resource);
     }
   }

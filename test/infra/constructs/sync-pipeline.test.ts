@@ -495,6 +495,8 @@ describe('network and MSK', () => {
 interface AlarmProps {
   readonly Threshold?: number;
   readonly AlarmActions?: unknown;
+  readonly InsufficientDataActions?: unknown;
+  readonly TreatMissingData?: string;
   readonly MetricName?: string;
   readonly Namespace?: string;
   readonly Dimensions?: unknown;
@@ -502,6 +504,8 @@ interface AlarmProps {
     MetricStat: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown } };
   }[];
 }
+
+type Dim = { Name: string; Value: unknown };
 
 /** An alarm's metric, whether CDK rendered it flat or (with a label) as a Metrics entry. */
 const metricOf = (a: AlarmProps) => {
@@ -512,7 +516,7 @@ const metricOf = (a: AlarmProps) => {
 };
 
 describe('operations', () => {
-  it('alarms on OffsetLag of every mapping, errors and throttles of every function, quarantine and discarded batches', () => {
+  it('alarms on the MSK consumer lag of every mapping, errors and throttles of every function, quarantine and discarded batches', () => {
     const { stack, template } = s.imp;
     const alarms = (
       Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
@@ -520,14 +524,23 @@ describe('operations', () => {
       }[]
     ).map((a) => a.Properties);
     const byMetric = (name: string) => alarms.filter((a) => metricOf(a).MetricName === name);
-    expect(byMetric('OffsetLag')).toHaveLength(3);
-    for (const a of byMetric('OffsetLag')) {
+    // MSK's consumer lag of each mapping's consumer group (docs/infra.md, "Alarms").
+    expect(byMetric('MaxOffsetLag')).toHaveLength(3);
+    for (const a of byMetric('MaxOffsetLag')) {
       expect(a.Threshold).toBe(777);
-      expect(metricOf(a)).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: expect.any(String) } }],
-      });
+      expect(a.TreatMissingData).toBe('missing');
+      expect(a.InsufficientDataActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops-alerts']);
     }
+    const lagDimensions = byMetric('MaxOffsetLag')
+      .map(metricOf)
+      .filter((m) => m.Namespace === 'AWS/Kafka')
+      .map((m) => Object.fromEntries((m.Dimensions as Dim[]).map((d) => [d.Name, d.Value])));
+    expect(lagDimensions).toContainEqual({
+      'Cluster Name': 'shared-msk',
+      'Consumer Group': 'staysync-imp-dynamodb-ledger-log',
+      Topic: 'ledger-log',
+    });
+    expect(byMetric('OffsetLag')).toEqual([]);
     expect(byMetric('Errors')).toHaveLength(3);
     expect(byMetric('Throttles')).toHaveLength(3);
     const poison = byMetric('RecordsPoison').map(metricOf);
@@ -568,7 +581,7 @@ describe('operations', () => {
       'RecordsApplied',
       'RecordsStale',
       'RecordsDuplicate',
-      'OffsetLag',
+      'MaxOffsetLag',
       'PutRequests',
     ])
       expect(body).toContain(m);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PipelineConfig } from '../../../functions/contract/pipeline.js';
 import {
@@ -217,6 +218,29 @@ describe('createSinkHandler', () => {
     expect(await ledger.readCheckpoint(ref(1, 'scripted'))).toBe(11);
     expect(published[0]?.get(Metric.failedPartitions)).toBe(1);
     expect(published[0]?.get(Metric.unapplied)).toBe(2);
+  });
+
+  it('answers in the Kafka partial batch response shape the AWS Lambda guide defines', async () => {
+    // test/fixtures/msk/partial-batch-response.json follows "Configuring error handling
+    // controls for Kafka event sources" (docs.aws.amazon.com/lambda/latest/dg/
+    // kafka-retry-configurations.html): itemIdentifier { partition: "<topic>-<n>", offset }.
+    // Any other shape is malformed and Lambda retries the whole batch.
+    const documented: unknown = JSON.parse(
+      readFileSync(
+        new URL('../../fixtures/msk/partial-batch-response.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    const sink = new ScriptedSink((batch) => ({
+      outcomes: batch.entries.map((e) =>
+        e.record.offset >= 2
+          ? { offset: e.record.offset, status: 'retry', error: new RetriableError('throttled') }
+          : { offset: e.record.offset, status: 'applied' },
+      ),
+    }));
+    const { handler } = setup(sink, { retry: { maxAttempts: 1 } });
+    const response = await handler(mskEvent([upsert(1, '1', 1), upsert(2, '2', 1)]));
+    expect(response).toStrictEqual(documented);
   });
 
   it('stops retrying before the Lambda deadline minus the safety margin', async () => {

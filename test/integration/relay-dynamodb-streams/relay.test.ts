@@ -121,11 +121,11 @@ describe('the relay on the real stack', () => {
     expect(keys).toEqual([
       `quarantine/relay=relay/table=Shop/${history[3]?.dynamodb.SequenceNumber.padStart(40, '0')}.json`,
     ]);
-    const entry = JSON.parse(
-      await (
-        await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0] }))
-      ).Body!.transformToString(),
-    ) as { reason: string; raw: unknown };
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0] }));
+    const entry = JSON.parse((await object.Body?.transformToString()) ?? 'null') as {
+      reason: string;
+      raw: unknown;
+    };
     expect(entry.reason).toBe('missing-version');
     expect(entry.raw).toEqual(history[3]);
   });

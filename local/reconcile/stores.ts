@@ -63,6 +63,16 @@ export async function readOpenSearch(env: NodeJS.ProcessEnv): Promise<Map<string
   const client = openSearchClient(config.client);
   const prefix = config.indexPrefix;
   const out = new Map<string, ViewState>();
+  // Indexed documents become searchable at the next refresh (1 s by default): refresh the
+  // run's indices first, so a reconcile right after the sinks caught up sees everything.
+  await client.transport.request(
+    {
+      method: 'POST',
+      path: `/${encodeURIComponent(`${prefix}-*`)}/_refresh`,
+      querystring: { expand_wildcards: 'all', allow_no_indices: 'true' },
+    },
+    { ignore: [404] },
+  );
   const aliases = await client.transport.request(
     { method: 'GET', path: `/_alias/${encodeURIComponent(`${prefix}-*-write`)}` },
     { ignore: [404] },

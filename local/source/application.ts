@@ -1,0 +1,184 @@
+/**
+ * An application whose system of record is DynamoDB, written the way staysync asks a team
+ * to write one (docs/relay-dynamodb-streams.md):
+ * - customers in a table relayed by **table CDC**: every write raises the item's version
+ *   attribute `v` under optimistic locking (a conditional put on the version read), so
+ *   concurrent writers serialise on the item and the relay can order its changes;
+ * - orders in a table relayed through an **outbox**: each order change is written in one
+ *   `TransactWriteItems` with an outbox item holding its native envelope (which expires by
+ *   TTL; the relay ignores those removals).
+ * Used by `npm start -- --source`, the dual-write demo and the relay's integration tests.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { createPkTable } from '../aws/resources.js';
+
+/** The attribute every source item keeps its version in (the relay's `versionAttribute`). */
+export const VERSION_ATTRIBUTE = 'v';
+/** The outbox items' envelope attribute (the relay's `envelopeAttribute`). */
+export const ENVELOPE_ATTRIBUTE = 'envelope';
+/** Outbox items expire a day after they were written (TTL attribute `expiresAt`). */
+const OUTBOX_TTL_SECONDS = 86_400;
+
+/** Creates a source table keyed by `pk` with a `NEW_AND_OLD_IMAGES` stream and TTL. */
+export async function createSourceTable(client: DynamoDBClient, table: string): Promise<void> {
+  await createPkTable(client, table, 30, 'NEW_AND_OLD_IMAGES');
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+  );
+}
+
+export interface SourceWrite {
+  /** the version the item holds after the write (0 after a delete: the item is gone) */
+  readonly version: number;
+  /** compare-and-set attempts the write took (1 when no other writer raced it) */
+  readonly attempts: number;
+}
+
+/**
+ * Writes `fields` as the item's new state under optimistic locking: reads the version,
+ * writes version + 1 on condition that nobody wrote in between, and tries again if someone
+ * did. A re-created item continues above the version it was deleted at (`deletedAt`,
+ * which the application keeps, as the relay requires), so its versions keep growing.
+ */
+export async function putVersioned(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+  fields: Readonly<Record<string, unknown>>,
+  floors: Map<string, number> = new Map(),
+): Promise<SourceWrite> {
+  for (let attempts = 1; ; attempts++) {
+    const current = await readItem(client, table, pk);
+    const stored = current === undefined ? undefined : Number(current[VERSION_ATTRIBUTE]);
+    const next = (stored ?? floors.get(pk) ?? 0) + 1;
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: marshall(
+            { ...fields, pk, [VERSION_ATTRIBUTE]: next },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: stored === undefined ? 'attribute_not_exists(pk)' : '#v = :expected',
+          ...(stored === undefined
+            ? {}
+            : {
+                ExpressionAttributeNames: { '#v': VERSION_ATTRIBUTE },
+                ExpressionAttributeValues: { ':expected': { N: String(stored) } },
+              }),
+        }),
+      );
+      return { version: next, attempts };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
+/** Deletes the item if it still holds `version`; remembers the version in `floors`. */
+export async function deleteVersioned(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+  floors: Map<string, number> = new Map(),
+): Promise<boolean> {
+  const current = await readItem(client, table, pk);
+  if (current === undefined) return false;
+  const version = Number(current[VERSION_ATTRIBUTE]);
+  try {
+    await client.send(
+      new DeleteItemCommand({
+        TableName: table,
+        Key: { pk: { S: pk } },
+        ConditionExpression: '#v = :expected',
+        ExpressionAttributeNames: { '#v': VERSION_ATTRIBUTE },
+        ExpressionAttributeValues: { ':expected': { N: String(version) } },
+      }),
+    );
+    floors.set(pk, version + 1);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export interface OutboxChange {
+  readonly entity: string;
+  readonly key: string;
+  readonly op: 'upsert' | 'delete';
+  readonly version: number;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Writes an entity's item and an outbox item holding its envelope in one transaction:
+ * either both are committed or neither, so the log gets exactly the changes that happened.
+ */
+export async function writeWithOutbox(
+  client: DynamoDBClient,
+  table: string,
+  change: OutboxChange,
+  now: Date = new Date(),
+): Promise<string> {
+  const id = `${change.entity}-${change.key}-v${change.version}`;
+  const envelope = {
+    id,
+    entity: change.entity,
+    key: change.key,
+    op: change.op,
+    version: change.version,
+    ts: now.toISOString(),
+    ...(change.op === 'delete' ? {} : { data: change.data ?? {} }),
+  };
+  const item = `${change.entity}#${change.key}`;
+  await client.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        change.op === 'delete'
+          ? { Delete: { TableName: table, Key: { pk: { S: item } } } }
+          : {
+              Put: {
+                TableName: table,
+                Item: marshall({ ...change.data, pk: item, [VERSION_ATTRIBUTE]: change.version }),
+              },
+            },
+        {
+          Put: {
+            TableName: table,
+            Item: {
+              pk: { S: `outbox#${randomUUID()}` },
+              [ENVELOPE_ATTRIBUTE]: { S: JSON.stringify(envelope) },
+              expiresAt: { N: String(Math.floor(now.getTime() / 1000) + OUTBOX_TTL_SECONDS) },
+            },
+          },
+        },
+      ],
+    }),
+  );
+  return id;
+}
+
+async function readItem(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
+  return Item === undefined ? undefined : unmarshall(Item);
+}

@@ -1,4 +1,4 @@
-import { type Kafka, KafkaJSError, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { RetriableError, StaysyncError } from '../core/errors.js';
 
 /** A message as the relay publishes it (mirrors `RelayMessage`; kept here so adapters import no function). */
@@ -81,8 +81,16 @@ export class KafkaLogProducer {
 function asStaysync(error: unknown, what: string): StaysyncError {
   if (error instanceof StaysyncError) return error;
   const message = `Kafka: ${what} failed: ${(error as Error)?.message ?? String(error)}`;
-  if (error instanceof KafkaJSError && error.retriable)
+  // By name and flag, not `instanceof`: kafkajs is CommonJS, and Node's ESM loader does not
+  // see its error classes as named exports.
+  const kafkaError = error as { name?: unknown; retriable?: unknown } | null;
+  if (
+    typeof kafkaError?.name === 'string' &&
+    kafkaError.name.startsWith('KafkaJS') &&
+    kafkaError.retriable === true
+  ) {
     return new RetriableError(message, { cause: error });
+  }
   // Connection-level failures surface as KafkaJSNonRetriableError after kafkajs's own
   // retries; their cause chain says whether the network was at fault.
   if (isNetworkFailure(error)) return new RetriableError(message, { cause: error });

@@ -21,7 +21,12 @@ import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import { ToolError, UsageError } from '../sinks/errors.js';
 import { createToolSinkHandler, errorOnlyLogger, type SinkKind } from '../sinks/handlers.js';
 import { feedFromArchive, feedFromKafka } from './feed.js';
-import { deleteIndex, readIndexAliases, updateAliases } from './opensearch-aliases.js';
+import {
+  deleteIndex,
+  readIndexAliases,
+  refreshIndices,
+  updateAliases,
+} from './opensearch-aliases.js';
 import { finishActions, planOpenSearchRebuild, swapActions } from './opensearch-plan.js';
 import { formatProgress } from './progress.js';
 
@@ -138,6 +143,7 @@ async function rebuildOpenSearch(options: RebuildOptions): Promise<RebuildResult
       log(`  archive replayed: ${records} records applied or skipped`);
     }
     await feedFromKafka({ ...target, ...kafka, onProgress: progress('kafka catch-up') });
+    await refreshIndices(client, prefix);
     const report = await reconcile({
       env: rebuildEnv,
       ...kafka,

@@ -75,8 +75,11 @@ async function runLiveSinks() {
   }
 }
 
-const liveReconcile = () =>
-  reconcile({ env, brokers: stack.kafkaBrokers, topics: [topic], stores: ['opensearch'] });
+async function liveReconcile() {
+  // searches see what was refreshed: make every write visible first
+  await fetch(`${os}/${prefix}-*/_refresh`, { method: 'POST' });
+  return reconcile({ env, brokers: stack.kafkaBrokers, topics: [topic], stores: ['opensearch'] });
+}
 
 function runCli(args: string[], onLine?: (line: string, kill: () => void) => void) {
   const child = spawn('npx', ['tsx', 'local/cli/rebuild.ts', ...args], {

@@ -13,15 +13,13 @@
 import { parseArgs } from 'node:util';
 import { EnvVar } from '../../functions/contract/index.js';
 import { type RebuildSource, RebuildSources, rebuild } from '../rebuild/rebuild.js';
-import { kafkaAccess } from '../reconcile/kafka-access.js';
+import { kafkaAccess, optional } from '../reconcile/kafka-access.js';
 import { UsageError } from '../sinks/errors.js';
 import { parseSinkKind } from '../sinks/handlers.js';
 import { runTool } from '../sinks/run-tool.js';
 import { toolEnv } from '../sinks/tool-env.js';
 
 const list = (raw: string | undefined) => (raw ?? '').split(',').filter((s) => s !== '');
-const optional = <K extends string>(key: K, value: string | undefined) =>
-  (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
 runTool('rebuild', async () => {
   const { values } = parseArgs({

@@ -17,21 +17,14 @@ import { createToolSinkHandler } from '../../../../local/sinks/handlers.js';
 import {
   createPkTable,
   emptyAndDeleteBucket,
-  localDynamoDb,
-  localS3,
+  quietLocalStack,
   uniqueName,
 } from '../../../support/aws.js';
-import { loadStackEnv } from '../../../support/stack-env.js';
 
 // The runbooks "rebuild after a mapping change" (from Kafka, killed with SIGKILL and
 // rerun) and "rebuild from the archive" (docs/rebuild-redrive.md), on real Kafka,
 // OpenSearch, Dynoxide and moto, through the real sinks.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
-const stack = loadStackEnv();
-const ddb = localDynamoDb(stack);
-const s3 = localS3(stack);
+const { stack, ddb, s3 } = quietLocalStack();
 const run = uniqueName('rb').toLowerCase();
 const topic = `${run}-customers`;
 const prefix = run;

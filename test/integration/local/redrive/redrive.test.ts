@@ -9,22 +9,15 @@ import { formatSummary } from '../../../../local/redrive/summary.js';
 import {
   emptyAndDeleteBucket,
   listAllKeys,
-  localDynamoDb,
-  localS3,
+  quietLocalStack,
   uniqueName,
 } from '../../../support/aws.js';
-import { loadStackEnv } from '../../../support/stack-env.js';
 import { checkpointOf, createTables, viewStates } from '../../sink-dynamodb/support.js';
 
 // Redrive after a fix (docs/rebuild-redrive.md, "Redrive after a bug fix"): records a
 // source-versioned configuration quarantined as `missing-version` decode once the topic is
 // declared log-ordered; the real DynamoDB sink applies them at their original offsets.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
-const stack = loadStackEnv();
-const ddb = localDynamoDb(stack);
-const s3 = localS3(stack);
+const { stack, ddb, s3 } = quietLocalStack();
 const bucket = uniqueName('redrive-quarantine');
 const topic = uniqueName('redrive-customers');
 let tables: Awaited<ReturnType<typeof createTables>>;

@@ -1,7 +1,7 @@
 import type { AggregateDeclaration } from '../core/dynamodb/aggregates.js';
 import type { Projection } from '../core/dynamodb/projection.js';
 import { dynamoDbClient } from '../runtime/aws-clients.js';
-import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
+import { type SinkOverrides, sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
 import {
   createSinkHandler,
   type SinkHandler,
@@ -12,7 +12,8 @@ import { DynamoDbSink } from './dynamodb-sink.js';
 
 /** What a team's own handler file adds to the generic DynamoDB sink. */
 export interface DynamoSinkCustomization
-  extends Partial<Pick<SinkHandlerDeps, 'concurrency' | 'logger' | 'metrics' | 'retry'>> {
+  extends Partial<Pick<SinkHandlerDeps, 'concurrency'>>,
+    SinkOverrides {
   /** what the view stores per entity, added to those of `STAYSYNC_PIPELINE.projections`
    *  (two for one entity is a ConfigError). @default the envelope's `data` */
   readonly projections?: readonly Projection[];
@@ -44,7 +45,7 @@ export function createDynamoSinkHandler(
   custom: DynamoSinkCustomization = {},
 ): SinkHandler {
   const config = readDynamoSinkConfig(env);
-  const { projections, aggregates, ...engine } = custom;
+  const { projections, aggregates, ledger, quarantine, ...engine } = custom;
   const sink = new DynamoDbSink({
     name: config.sinkName,
     client: dynamoDbClient(env),
@@ -62,13 +63,16 @@ export function createDynamoSinkHandler(
   return createSinkHandler({
     ...engine,
     sink,
-    ...sinkLedgerAndQuarantine(config, env),
+    ...sinkLedgerAndQuarantine(config, env, {
+      ...(ledger === undefined ? {} : { ledger }),
+      ...(quarantine === undefined ? {} : { quarantine }),
+    }),
     pipeline: config.pipeline,
   });
 }
 
 /** The stock `sink-dynamodb` Lambda: the envelope's data as the view, aggregates from
  *  `STAYSYNC_PIPELINE`. Reads and validates its environment once (cold start). */
-export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
-  return createDynamoSinkHandler(env);
+export function createHandler(env: NodeJS.ProcessEnv, overrides: SinkOverrides = {}): SinkHandler {
+  return createDynamoSinkHandler(env, overrides);
 }

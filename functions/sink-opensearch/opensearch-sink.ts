@@ -13,9 +13,11 @@ import { fromDocument, toDocument } from '../core/opensearch/document.js';
 import {
   type EntityIndexNames,
   entityIndexNames,
+  type IndexStage,
   invalidDocumentIdReason,
   invalidEntityReason,
   invalidPrefixReason,
+  rebuildIndexNames,
 } from '../core/opensearch/index-naming.js';
 import type { IndexLayoutOptions } from '../core/opensearch/index-template.js';
 import { createKeyTask, type KeyTask } from '../core/opensearch/key-task.js';
@@ -30,6 +32,8 @@ export interface OpenSearchSinkOptions {
   readonly indexPrefix: string;
   /** N in `<prefix>-<entity>-v<N>` for indices this sink creates (default 1) */
   readonly indexVersion?: number;
+  /** `rebuild`: write through a rebuild's staging aliases (local/rebuild) @default 'live' */
+  readonly stage?: IndexStage;
   readonly layout: IndexLayoutOptions;
   readonly bulkLimits?: BulkLimits;
   /** re-reads a fold may do after losing a race to another writer (default 5) */
@@ -62,6 +66,7 @@ export class OpenSearchSink implements Sink {
   private readonly store: OpenSearchStore;
   private readonly prefix: string;
   private readonly indexVersion: number;
+  private readonly stage: IndexStage;
   private readonly layout: IndexLayoutOptions;
   private readonly limits: BulkLimits;
   private readonly maxReads: number;
@@ -75,6 +80,7 @@ export class OpenSearchSink implements Sink {
     this.store = options.store;
     this.prefix = options.indexPrefix;
     this.indexVersion = options.indexVersion ?? 1;
+    this.stage = options.stage ?? 'live';
     this.layout = options.layout;
     this.limits = options.bulkLimits ?? DEFAULT_BULK_LIMITS;
     this.maxReads = options.maxReads ?? 5;
@@ -82,7 +88,8 @@ export class OpenSearchSink implements Sink {
 
   /** Names of an entity's index, aliases and template under this sink's prefix. */
   names(entity: string): EntityIndexNames {
-    return entityIndexNames(this.prefix, entity, this.indexVersion);
+    const naming = this.stage === 'rebuild' ? rebuildIndexNames : entityIndexNames;
+    return naming(this.prefix, entity, this.indexVersion);
   }
 
   async apply(batch: SinkBatch): Promise<SinkResult> {

@@ -1,6 +1,10 @@
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import { s3Client } from '../runtime/aws-clients.js';
-import { sinkLedgerAndQuarantine } from '../runtime/sink-config.js';
+import {
+  engineOverrides,
+  type SinkOverrides,
+  sinkLedgerAndQuarantine,
+} from '../runtime/sink-config.js';
 import { createSinkHandler, type SinkHandler } from '../runtime/sink-handler.js';
 import { readS3ArchiveSinkConfig } from './config.js';
 import { S3ArchiveSink } from './s3-archive-sink.js';
@@ -16,9 +20,9 @@ const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
  * and returns the shared engine handler over the S3 archive sink, the DynamoDB ledger
  * and the S3 quarantine. docs/sink-s3-archive.md lists the variables.
  */
-export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
+export function createHandler(env: NodeJS.ProcessEnv, overrides: SinkOverrides = {}): SinkHandler {
   const config = readS3ArchiveSinkConfig(env);
-  const { ledger, quarantine } = sinkLedgerAndQuarantine(config, env);
+  const { ledger, quarantine } = sinkLedgerAndQuarantine(config, env, overrides);
   const sink = new S3ArchiveSink({
     name: config.sinkName,
     prefix: config.archivePrefix,
@@ -27,6 +31,7 @@ export function createHandler(env: NodeJS.ProcessEnv): SinkHandler {
     scanLookbackDays: config.scanLookbackDays,
   });
   return createSinkHandler({
+    ...engineOverrides(overrides),
     sink,
     ledger,
     quarantine,

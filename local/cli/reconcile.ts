@@ -13,12 +13,9 @@
  */
 import { parseArgs } from 'node:util';
 import { EnvVar } from '../../functions/contract/index.js';
-import { kafkaAccess } from '../reconcile/kafka-access.js';
+import { kafkaAccess, optional } from '../reconcile/kafka-access.js';
 import { formatReport, reconcile, type StoreName, StoreNames } from '../reconcile/reconcile.js';
 import { readEnvFile } from '../stack/env-file.js';
-
-const optional = <K extends string>(key: K, value: string | undefined) =>
-  (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

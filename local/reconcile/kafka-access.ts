@@ -62,3 +62,8 @@ function regionOfArn(arn: string | undefined): string | undefined {
   const region = arn?.split(':')[3];
   return region === undefined || region === '' ? undefined : region;
 }
+
+/** `{ [key]: value }` when a flag or variable is set and not empty, else `{}` (for
+ *  `exactOptionalPropertyTypes` option objects). */
+export const optional = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, string>>;

@@ -42,6 +42,9 @@ export interface ReconcileOptions {
   readonly stores?: readonly StoreName[];
   /** where the truth comes from; default `kafka` */
   readonly source?: 'kafka' | 'archive';
+  /** OpenSearch: read the indexes behind `<prefix>-<entity>-<suffix>` aliases; `rebuild`
+   *  checks a rebuild's new version before its swap. @default 'write' */
+  readonly openSearchAliasSuffix?: string;
 }
 
 export interface StoreReport {
@@ -130,7 +133,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         divergences: [...views.divergences, ...totals],
       });
     } else if (store === 'opensearch') {
-      const docs = await readOpenSearch(env);
+      const docs = await readOpenSearch(env, options.openSearchAliasSuffix);
       const { divergences, counts } = compareStates(oracle.views, docs);
       reports.push({ store, checked: oracle.views.size, counts, divergences });
     } else if (source === 'kafka') {

@@ -55,10 +55,13 @@ export async function readDynamoView(env: NodeJS.ProcessEnv): Promise<DynamoCont
 
 /**
  * Every document (tombstones included) of the indexes the sink writes to: the indexes
- * behind each `<INDEX_PREFIX>-<entity>-write` alias, read with a scroll. `_version` is the
+ * behind each `<INDEX_PREFIX>-<entity>-write` alias (or `-<aliasSuffix>`: a rebuild's), read with a scroll. `_version` is the
  * external version the sink wrote, hence the effective version.
  */
-export async function readOpenSearch(env: NodeJS.ProcessEnv): Promise<Map<string, ViewState>> {
+export async function readOpenSearch(
+  env: NodeJS.ProcessEnv,
+  aliasSuffix = 'write',
+): Promise<Map<string, ViewState>> {
   const config = readOpenSearchSinkConfig(env);
   const client = openSearchClient(config.client);
   const prefix = config.indexPrefix;
@@ -74,7 +77,7 @@ export async function readOpenSearch(env: NodeJS.ProcessEnv): Promise<Map<string
     { ignore: [404] },
   );
   const aliases = await client.transport.request(
-    { method: 'GET', path: `/_alias/${encodeURIComponent(`${prefix}-*-write`)}` },
+    { method: 'GET', path: `/_alias/${encodeURIComponent(`${prefix}-*-${aliasSuffix}`)}` },
     { ignore: [404] },
   );
   const byIndex = (aliases.statusCode === 404 ? {} : aliases.body) as Record<
@@ -83,8 +86,9 @@ export async function readOpenSearch(env: NodeJS.ProcessEnv): Promise<Map<string
   >;
   for (const [index, { aliases: names = {} }] of Object.entries(byIndex)) {
     for (const alias of Object.keys(names)) {
-      if (!alias.startsWith(`${prefix}-`) || !alias.endsWith('-write')) continue;
-      const entity = alias.slice(prefix.length + 1, -'-write'.length);
+      const suffix = `-${aliasSuffix}`;
+      if (!alias.startsWith(`${prefix}-`) || !alias.endsWith(suffix)) continue;
+      const entity = alias.slice(prefix.length + 1, -suffix.length);
       let response = await client.transport.request({
         method: 'POST',
         path: `/${encodeURIComponent(index)}/_search`,

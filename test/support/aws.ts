@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { StackEnv } from './stack-env.js';
+import { loadStackEnv, type StackEnv } from './stack-env.js';
 
 export {
   createPkTable,
@@ -53,3 +53,14 @@ export const localS3 = (stack: StackEnv): S3Client =>
     // moto serves buckets by path; virtual-hosted names would need DNS for *.127.0.0.1.
     forcePathStyle: true,
   });
+
+/**
+ * What an integration test of the real handlers starts with: the handlers' logs and EMF
+ * metrics silenced (unless the shell asks for them), the stack, and the test's own clients.
+ */
+export function quietLocalStack() {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const stack = loadStackEnv();
+  return { stack, ddb: localDynamoDb(stack), s3: localS3(stack) };
+}

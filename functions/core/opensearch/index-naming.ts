@@ -78,6 +78,33 @@ export function entityIndexNames(
   };
 }
 
+/**
+ * Names a rebuild writes through (local/rebuild): the same physical index and template as
+ * {@link entityIndexNames}, but staging aliases no application or live sink uses —
+ * `<prefix>-<entity>-rebuild` (write) and `<prefix>-<entity>-rebuild-read` (filtered, to
+ * look at the new version before the swap). Neither ends in `-write`, so tools that list
+ * the live write aliases (`<prefix>-*-write`) never mistake them for an entity. Entity
+ * names hold no `-`, so no entity's aliases can be these.
+ */
+export function rebuildIndexNames(
+  prefix: string,
+  entity: string,
+  indexVersion: number,
+): EntityIndexNames {
+  const live = entityIndexNames(prefix, entity, indexVersion);
+  return {
+    ...live,
+    writeAlias: `${live.readAlias}-${REBUILD_ALIAS_SUFFIX}`,
+    readAlias: `${live.readAlias}-${REBUILD_ALIAS_SUFFIX}-read`,
+  };
+}
+
+/** Suffix of a rebuild's write alias (`<prefix>-<entity>-rebuild`). */
+export const REBUILD_ALIAS_SUFFIX = 'rebuild';
+
+/** Which aliases a sink writes through: the live ones, or a rebuild's staging ones. */
+export type IndexStage = 'live' | 'rebuild';
+
 /** OpenSearch limits `_id` to 512 bytes. */
 export const MAX_DOCUMENT_ID_BYTES = 512;
 

@@ -24,14 +24,53 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** Plays a scripted list of faults, one per store call, then succeeds forever. */
+/**
+ * A fault schedule: `first` strikes the store call at `at` (a share of the calls a
+ * fault-free run makes, see {@link FaultPlan.target}), then `after` scripts the calls after
+ * it (runs of faults that outlast the engine's retries), then everything succeeds.
+ */
+export interface FaultSchedule {
+  readonly at: number;
+  readonly first: Exclude<Fault, 'ok'>;
+  readonly after: readonly Fault[];
+}
+
+/**
+ * Plays faults on store calls. Without a schedule it only counts the calls; a run with
+ * the schedule replays the fault-free run exactly up to the targeted call (fake clock,
+ * fixed jitter), so the first fault always fires, on any store call with equal odds.
+ */
 export class FaultPlan {
   #i = 0;
+  readonly #faults: readonly Fault[];
+  /** `step:fault` of every fault that fired */
   readonly log: string[] = [];
-  constructor(private readonly faults: readonly Fault[] = []) {}
+  constructor(faults: readonly Fault[] = []) {
+    this.#faults = faults;
+  }
+
+  /** The plan striking the call at `schedule.at` × `calls` (the count of a fault-free run). */
+  static target(schedule: FaultSchedule, calls: number): FaultPlan {
+    const at = Math.min(Math.max(0, calls - 1), Math.floor(schedule.at * calls));
+    return new FaultPlan([
+      ...Array.from({ length: at }, () => 'ok' as const),
+      schedule.first,
+      ...schedule.after,
+    ]);
+  }
+
+  /** store calls made so far */
+  get calls(): number {
+    return this.#i;
+  }
+
+  /** where the faults fired: the step without its key or offset (`write`, `ledger read`, …) */
+  get points(): string[] {
+    return this.log.map((entry) => entry.replace(/ \S*[#@]\S*(?=:)/, ''));
+  }
 
   async run<T>(step: string, effect: () => T | Promise<T>): Promise<T> {
-    const fault = this.faults[this.#i++] ?? 'ok';
+    const fault = this.#faults[this.#i++] ?? 'ok';
     if (fault !== 'ok') this.log.push(`${step}:${fault}`);
     if (fault === 'crash-before') throw new InjectedCrash(step);
     if (fault === 'retry-before') throw new RetriableError(`${step}: throttled`);

@@ -40,7 +40,7 @@ import {
  * Reproduce a failure with FC_SEED=<seed printed below> (and the path fast-check prints).
  */
 const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS = Number(process.env.FC_RUNS ?? 2_000);
+const RUNS = Number(process.env.FC_RUNS ?? 2_700);
 console.info(`effectively-once properties: FC_SEED=${SEED} FC_RUNS=${RUNS}`);
 
 const TOPIC = 'customers';

@@ -67,6 +67,19 @@ function headersValid(headers: unknown): boolean {
   );
 }
 
+/** Nesting depth of objects and arrays (1 for a flat object). */
+function depthOf(value: unknown): number {
+  let depth = 0;
+  let level: unknown[] = [value];
+  while (level.length > 0) {
+    depth++;
+    level = level.flatMap((v) =>
+      Object.values(v as object).filter((c) => typeof c === 'object' && c !== null),
+    );
+  }
+  return depth;
+}
+
 /** One record as the spec reads it: a change, or poison with its reason. */
 export function modelDecode(raw: MskEventRecord, versioning: Versioning): Change | ModelPoison {
   const coords = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
@@ -111,6 +124,7 @@ export function modelDecode(raw: MskEventRecord, versioning: Versioning): Change
   }
   if (isObject(value) && 'schema' in value && 'payload' in value) value = value.payload;
   if (!isObject(value)) return { poison: 'not-an-object' };
+  if (depthOf(value) > 64) return { poison: 'too-large' }; // docs/core.md §4: nesting limit
 
   const str = (field: string, max: number): string | ModelPoison => {
     const v = value[field];

@@ -14,7 +14,7 @@ import { createHandler } from '../../../functions/sink-dynamodb/create-handler.j
 import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../support/aws.js';
 import { countRequests, isDynamoWrite } from '../../support/aws-request-counter.js';
 import { loadStackEnv } from '../../support/stack-env.js';
-import { deliver, KafkaLog, prng } from './msk-log.js';
+import { deliver, KafkaLog, prng, SimulatedCrash } from './msk-log.js';
 import {
   aggregateItems,
   checkpointOf,
@@ -164,9 +164,9 @@ function injectCrashes(client: DynamoDBClient, random: () => number, rate: numbe
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (!isDynamoWrite(context.commandName ?? '') || random() >= rate) return next(args);
-      if (random() < 0.5) throw new Error('simulated crash before the write');
+      if (random() < 0.5) throw new SimulatedCrash('simulated crash before the write');
       await next(args);
-      throw new Error('simulated crash after the write');
+      throw new SimulatedCrash('simulated crash after the write');
     },
     { step: 'initialize', name },
   );

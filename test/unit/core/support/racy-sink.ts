@@ -1,12 +1,7 @@
-import type {
-  ApplyContext,
-  RecordOutcome,
-  Sink,
-  SinkBatch,
-  SinkResult,
-} from '../../../../functions/core/sink.js';
+import type { ApplyContext, Sink, SinkBatch, SinkResult } from '../../../../functions/core/sink.js';
 import { applyChange, planKeys, type ViewState } from '../../../../functions/core/view-state.js';
 import type { FaultRunner } from './in-memory.js';
+import { splitEntries } from './sinks.js';
 
 /**
  * A state sink whose writes can lose races, as the DynamoDB view's do: a `blind` plan is
@@ -26,13 +21,7 @@ export class RacyStateSink implements Sink {
   ) {}
 
   async apply(batch: SinkBatch, _ctx: ApplyContext): Promise<SinkResult> {
-    const outcomes: RecordOutcome[] = [];
-    const changes = [];
-    for (const entry of batch.entries) {
-      if (entry.poison !== undefined)
-        outcomes.push({ offset: entry.record.offset, status: 'poison', error: entry.poison });
-      else if (entry.change !== undefined) changes.push(entry.change);
-    }
+    const { outcomes, changes } = splitEntries(batch);
     await Promise.all(
       planKeys(changes).map(async (plan) => {
         for (const c of plan.dropped) outcomes.push({ offset: c.coords.offset, status: 'stale' });

@@ -1,3 +1,4 @@
+import type { Change } from '../../../../functions/core/change.js';
 import { RetriableError, StaysyncError } from '../../../../functions/core/errors.js';
 import { checkpointKey } from '../../../../functions/core/ledger.js';
 import type {
@@ -81,6 +82,19 @@ export class FaultPlan {
   }
 }
 
+/** A state sink's batch: poison outcomes, and the decoded changes left to write. */
+export function splitEntries(batch: SinkBatch): { outcomes: RecordOutcome[]; changes: Change[] } {
+  const outcomes: RecordOutcome[] = [];
+  const changes: Change[] = [];
+  for (const entry of batch.entries) {
+    if (entry.poison !== undefined)
+      outcomes.push({ offset: entry.record.offset, status: 'poison', error: entry.poison });
+    else if (entry.change !== undefined) changes.push(entry.change);
+    else throw new Error('state sink got an undecoded record');
+  }
+  return { outcomes, changes };
+}
+
 /**
  * A state sink over a Map, written the way the DynamoDB view and OpenSearch sinks write:
  * per key, a `blind` plan is one guarded write (`stored.ev < ev`) of its final change; a
@@ -97,14 +111,7 @@ export class InMemoryStateSink implements Sink {
   ) {}
 
   async apply(batch: SinkBatch, _ctx: ApplyContext): Promise<SinkResult> {
-    const outcomes: RecordOutcome[] = [];
-    const changes = [];
-    for (const entry of batch.entries) {
-      if (entry.poison !== undefined)
-        outcomes.push({ offset: entry.record.offset, status: 'poison', error: entry.poison });
-      else if (entry.change !== undefined) changes.push(entry.change);
-      else throw new Error('state sink got an undecoded record');
-    }
+    const { outcomes, changes } = splitEntries(batch);
     for (const plan of planKeys(changes)) {
       for (const c of plan.dropped) outcomes.push({ offset: c.coords.offset, status: 'stale' });
       const planned = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;

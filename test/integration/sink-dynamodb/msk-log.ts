@@ -47,6 +47,11 @@ export class KafkaLog {
     this.#push(partition, `${entity}:${key}`, null);
   }
 
+  /** Appends raw bytes (poison, say) under `key`. */
+  appendRaw(partition: number, key: string, value: Buffer | null): void {
+    this.#push(partition, key, value);
+  }
+
   #push(partition: number, key: string, value: Buffer | null): void {
     const offset = this.#next.get(partition) ?? 0;
     this.#next.set(partition, offset + 1);

@@ -13,7 +13,7 @@ import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../
 import { modelRun } from '../../support/reference-model.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { deliver, KafkaLog, prng, SimulatedCrash } from './msk-log.js';
-import { createTables } from './support.js';
+import { createTables, ordersByCustomer, sinkEnv } from './support.js';
 
 /**
  * The real DynamoDB sink handler (view, aggregates, ledger; S3 quarantine) under faults
@@ -33,31 +33,14 @@ const stack = loadStackEnv();
 const admin = localDynamoDb(stack);
 const s3 = localS3(stack);
 const bucket = uniqueName('ddb-faults-quarantine');
-const pipelineJson = JSON.stringify({
-  topics: {},
-  aggregates: [
-    {
-      name: 'orders-by-customer',
-      entity: 'order',
-      groupBy: 'customerId',
-      measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-    },
-  ],
-});
+const pipelineJson = JSON.stringify({ topics: {}, aggregates: [ordersByCustomer] });
 let tables: Awaited<ReturnType<typeof createTables>>;
 let env: Record<string, string | undefined>;
 
 beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   tables = await createTables(admin, 'ddb-faults');
-  env = {
-    ...stack.vars,
-    SINK_NAME: 'ddb',
-    VIEW_TABLE: tables.view,
-    LEDGER_TABLE: tables.ledger,
-    QUARANTINE_BUCKET: bucket,
-    STAYSYNC_PIPELINE: pipelineJson,
-  };
+  env = sinkEnv(stack.vars, tables, bucket, pipelineJson);
 });
 afterAll(async () => {
   await tables?.drop();

@@ -20,7 +20,9 @@ import {
   checkpointOf,
   createTables,
   oracle,
+  ordersByCustomer,
   scanAll,
+  sinkEnv,
   viewStates,
 } from './support.js';
 
@@ -43,13 +45,6 @@ afterAll(async () => {
   await emptyAndDeleteBucket(s3, bucket);
 });
 
-const ordersByCustomer = {
-  name: 'orders-by-customer',
-  entity: 'order',
-  groupBy: 'customerId',
-  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-} as const;
-
 /** Fresh VIEW and LEDGER tables and the real handler over them. */
 async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } = {}) {
   const tables = await createTables(admin, 'sinkddb-h');
@@ -59,12 +54,7 @@ async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } =
     ...(opts.aggregates ? { aggregates: [ordersByCustomer] } : {}),
   });
   const env = {
-    ...stack.vars,
-    SINK_NAME: 'ddb',
-    VIEW_TABLE: tables.view,
-    LEDGER_TABLE: tables.ledger,
-    QUARANTINE_BUCKET: bucket,
-    STAYSYNC_PIPELINE: pipelineJson,
+    ...sinkEnv(stack.vars, tables, bucket, pipelineJson),
     ...(opts.preReadThreshold === undefined
       ? {}
       : { VIEW_PREREAD_THRESHOLD: opts.preReadThreshold }),

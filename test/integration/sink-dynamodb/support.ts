@@ -14,6 +14,29 @@ import type { ViewState } from '../../../functions/core/view-state.js';
 import { createPkTable } from '../../support/aws.js';
 import { modelFold } from '../../support/reference-model.js';
 
+/** The aggregate the handler tests declare: orders counted and summed per customer. */
+export const ordersByCustomer = {
+  name: 'orders-by-customer',
+  entity: 'order',
+  groupBy: 'customerId',
+  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
+} as const;
+
+/** The sink-dynamodb handler's environment over `tables`, quarantining to `bucket`. */
+export const sinkEnv = (
+  vars: Readonly<Record<string, string>>,
+  tables: { readonly view: string; readonly ledger: string },
+  bucket: string,
+  pipelineJson: string,
+): Record<string, string> => ({
+  ...vars,
+  SINK_NAME: 'ddb',
+  VIEW_TABLE: tables.view,
+  LEDGER_TABLE: tables.ledger,
+  QUARANTINE_BUCKET: bucket,
+  STAYSYNC_PIPELINE: pipelineJson,
+});
+
 /** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
 export async function createTables(client: DynamoDBClient, prefix: string) {
   const suffix = randomUUID().slice(0, 8);

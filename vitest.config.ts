@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // sums the fault schedules the properties ran into one summary line
+          globalSetup: ['test/support/fault-stats-setup.ts'],
           testTimeout: 60_000,
         },
       },

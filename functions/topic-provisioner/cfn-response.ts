@@ -76,9 +76,15 @@ export function failureResponse(req: CfnRequest, physicalId: string, reason: str
 /**
  * PUTs the response to the pre-signed ResponseURL. The content type is empty on purpose:
  * the URL is signed without one, and a type would break the signature. Retries a few
- * times, because a lost response leaves the stack waiting for an hour.
+ * times, because a lost response leaves the stack waiting for an hour. `sleep` waits between
+ * attempts (tests inject one that returns at once).
  */
-export async function sendResponse(url: string, body: CfnResponse, attempts = 3): Promise<void> {
+export async function sendResponse(
+  url: string,
+  body: CfnResponse,
+  attempts = 3,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
   const payload = JSON.stringify(body);
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -87,7 +93,7 @@ export async function sendResponse(url: string, body: CfnResponse, attempts = 3)
       return;
     } catch (err) {
       lastError = err;
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      if (attempt < attempts) await sleep(200 * 2 ** attempt);
     }
   }
   throw new Error(`could not deliver the CloudFormation response after ${attempts} attempts`, {

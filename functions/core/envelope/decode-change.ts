@@ -1,6 +1,6 @@
 import type { TopicSettings } from '../../contract/pipeline.js';
 import type { Change } from '../change.js';
-import type { DecodeLimits } from '../limits.js';
+import { type DecodeLimits, MAX_JSON_DEPTH, nestsDeeperThan } from '../limits.js';
 import type { KafkaRecord } from '../record.js';
 import { RecordContext } from './context.js';
 import { isDebeziumShaped, parseDebeziumEvent } from './debezium.js';
@@ -39,6 +39,14 @@ export function decodeChange(
       'not-an-object',
       'value',
       `must be a JSON object, got ${typeName(parsed)}`,
+    );
+  }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    poison(
+      coords,
+      'too-large',
+      'value',
+      `nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`,
     );
   }
   const format = settings.format ?? 'auto';

@@ -14,13 +14,15 @@ import { createHandler } from '../../../functions/sink-dynamodb/create-handler.j
 import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../support/aws.js';
 import { countRequests, isDynamoWrite } from '../../support/aws-request-counter.js';
 import { loadStackEnv } from '../../support/stack-env.js';
-import { deliver, KafkaLog, prng } from './msk-log.js';
+import { deliver, KafkaLog, prng, SimulatedCrash } from './msk-log.js';
 import {
   aggregateItems,
   checkpointOf,
   createTables,
   oracle,
+  ordersByCustomer,
   scanAll,
+  sinkEnv,
   viewStates,
 } from './support.js';
 
@@ -43,13 +45,6 @@ afterAll(async () => {
   await emptyAndDeleteBucket(s3, bucket);
 });
 
-const ordersByCustomer = {
-  name: 'orders-by-customer',
-  entity: 'order',
-  groupBy: 'customerId',
-  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-} as const;
-
 /** Fresh VIEW and LEDGER tables and the real handler over them. */
 async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } = {}) {
   const tables = await createTables(admin, 'sinkddb-h');
@@ -59,12 +54,7 @@ async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } =
     ...(opts.aggregates ? { aggregates: [ordersByCustomer] } : {}),
   });
   const env = {
-    ...stack.vars,
-    SINK_NAME: 'ddb',
-    VIEW_TABLE: tables.view,
-    LEDGER_TABLE: tables.ledger,
-    QUARANTINE_BUCKET: bucket,
-    STAYSYNC_PIPELINE: pipelineJson,
+    ...sinkEnv(stack.vars, tables, bucket, pipelineJson),
     ...(opts.preReadThreshold === undefined
       ? {}
       : { VIEW_PREREAD_THRESHOLD: opts.preReadThreshold }),
@@ -164,9 +154,9 @@ function injectCrashes(client: DynamoDBClient, random: () => number, rate: numbe
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (!isDynamoWrite(context.commandName ?? '') || random() >= rate) return next(args);
-      if (random() < 0.5) throw new Error('simulated crash before the write');
+      if (random() < 0.5) throw new SimulatedCrash('simulated crash before the write');
       await next(args);
-      throw new Error('simulated crash after the write');
+      throw new SimulatedCrash('simulated crash after the write');
     },
     { step: 'initialize', name },
   );

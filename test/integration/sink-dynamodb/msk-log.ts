@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type PipelineConfig, topicSettings } from '../../../functions/contract/pipeline.js';
+import type { PipelineConfig } from '../../../functions/contract/pipeline.js';
 import type { Change } from '../../../functions/core/change.js';
-import { decodeChange } from '../../../functions/core/envelope/decode-change.js';
-import { DEFAULT_DECODE_LIMITS } from '../../../functions/core/limits.js';
 import type { MskBatchResponse, MskEvent } from '../../../functions/core/msk-event.js';
 import {
   buildMskEvent,
   type FetchedRecord,
   toMskRecord,
 } from '../../../local/esm/event-builder.js';
+import { modelDecode } from '../../support/reference-model.js';
 
 export interface EnvelopeSpec {
   readonly entity: string;
@@ -48,6 +47,11 @@ export class KafkaLog {
     this.#push(partition, `${entity}:${key}`, null);
   }
 
+  /** Appends raw bytes (poison, say) under `key`. */
+  appendRaw(partition: number, key: string, value: Buffer | null): void {
+    this.#push(partition, key, value);
+  }
+
   #push(partition: number, key: string, value: Buffer | null): void {
     const offset = this.#next.get(partition) ?? 0;
     this.#next.set(partition, offset + 1);
@@ -63,16 +67,25 @@ export class KafkaLog {
     });
   }
 
-  /** Every record decoded by the engine's own decoder, in log order per partition. */
+  /** Every record as the reference model reads it, in log order per partition. */
   changes(pipeline: PipelineConfig): Change[] {
-    return this.records.map((r) =>
-      decodeChange(
-        { ...r, headers: [], raw: toMskRecord(r) },
-        topicSettings(pipeline, r.topic),
-        DEFAULT_DECODE_LIMITS,
-      ),
-    );
+    return this.records.map((r) => {
+      const change = modelDecode(toMskRecord(r), pipeline.topics[r.topic]?.versioning ?? 'source');
+      if ('poison' in change) throw new Error(`the log holds poison at ${r.partition}/${r.offset}`);
+      return change;
+    });
   }
+}
+
+/** A crash a test injects on purpose (SDK middleware): `deliver` retries the batch after it. */
+export class SimulatedCrash extends Error {
+  override readonly name = 'SimulatedCrash';
+}
+
+/** Whether `err`, or an error it wraps (`cause`), is a {@link SimulatedCrash}. */
+export function isSimulatedCrash(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof SimulatedCrash) return true;
+  return false;
 }
 
 export type Handler = (
@@ -85,7 +98,8 @@ const context = { getRemainingTimeInMillis: () => 120_000 };
 /**
  * A small event source mapping: per partition, batches of `nextSize()` records from the
  * partition's position, all partitions in one event; resumes each partition where the
- * response says, and re-sends the same batch when the invocation fails.
+ * response says, and re-sends the same batch when the invocation fails with a crash the
+ * test injected ({@link SimulatedCrash}); any other error is a bug and is rethrown.
  */
 export async function deliver(
   handler: Handler,
@@ -114,6 +128,7 @@ export async function deliver(
     try {
       response = await handler(structuredClone(event), context);
     } catch (err) {
+      if (!isSimulatedCrash(err)) throw err;
       failedInvocations++;
       opts.onError?.(err);
       continue; // the mapping retries the same batch

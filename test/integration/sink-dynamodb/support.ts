@@ -10,8 +10,32 @@ import type { Change } from '../../../functions/core/change.js';
 import { fromViewItem } from '../../../functions/core/dynamodb/view-item.js';
 import type { KafkaRecord } from '../../../functions/core/record.js';
 import type { SinkBatch } from '../../../functions/core/sink.js';
-import { entityKey, foldChanges, type ViewState } from '../../../functions/core/view-state.js';
+import type { ViewState } from '../../../functions/core/view-state.js';
 import { createPkTable } from '../../support/aws.js';
+import { modelFold } from '../../support/reference-model.js';
+
+/** The aggregate the handler tests declare: orders counted and summed per customer. */
+export const ordersByCustomer = {
+  name: 'orders-by-customer',
+  entity: 'order',
+  groupBy: 'customerId',
+  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
+} as const;
+
+/** The sink-dynamodb handler's environment over `tables`, quarantining to `bucket`. */
+export const sinkEnv = (
+  vars: Readonly<Record<string, string>>,
+  tables: { readonly view: string; readonly ledger: string },
+  bucket: string,
+  pipelineJson: string,
+): Record<string, string> => ({
+  ...vars,
+  SINK_NAME: 'ddb',
+  VIEW_TABLE: tables.view,
+  LEDGER_TABLE: tables.ledger,
+  QUARANTINE_BUCKET: bucket,
+  STAYSYNC_PIPELINE: pipelineJson,
+});
 
 /** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
 export async function createTables(client: DynamoDBClient, prefix: string) {
@@ -72,17 +96,8 @@ export async function aggregateItems(
   return out;
 }
 
-/** The oracle: every key's changes (log order) folded through `applyChange`. */
-export function oracle(log: readonly Change[]): Map<string, ViewState> {
-  const byKey = new Map<string, Change[]>();
-  for (const c of log) byKey.set(entityKey(c), [...(byKey.get(entityKey(c)) ?? []), c]);
-  const out = new Map<string, ViewState>();
-  for (const [key, changes] of byKey) {
-    const state = foldChanges(undefined, changes);
-    if (state !== undefined) out.set(key, state);
-  }
-  return out;
-}
+/** The oracle: the reference model (test/support/reference-model.ts) over the log. */
+export const oracle = (log: readonly Change[]): Map<string, ViewState> => modelFold(log);
 
 export async function checkpointOf(
   client: DynamoDBClient,

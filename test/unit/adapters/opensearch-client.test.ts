@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openSearchClient } from '../../../functions/adapters/opensearch-client.js';
 
 // The client's wiring of each auth mode, observed on the wire by an in-process loopback
@@ -35,8 +35,7 @@ describe('OpenSearch client auth', () => {
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_SESSION_TOKEN: 'token',
     };
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     try {
       const client = openSearchClient({
         endpoint,
@@ -56,7 +55,7 @@ describe('OpenSearch client auth', () => {
       expect(headers['x-amz-security-token']).toBe('token');
       expect(headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
     }
   });
 

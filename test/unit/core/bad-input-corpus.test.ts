@@ -4,7 +4,7 @@ import { silentLogger } from '../../../functions/core/engine/observability.js';
 import type { MskEventRecord } from '../../../functions/core/msk-event.js';
 import { createSinkHandler } from '../../../functions/runtime/sink-handler.js';
 import { FakeClock, InMemoryLedger, InMemoryQuarantine } from './support/in-memory.js';
-import { envelope, mskEvent, mskRecord } from './support/msk.js';
+import { b64, envelope, mskEvent, mskRecord } from './support/msk.js';
 import { InMemoryStateSink } from './support/sinks.js';
 
 /**
@@ -238,6 +238,72 @@ const CASES: Case[] = [
     field: 'timestamp',
   },
   {
+    name: 'value in base64url (- and _ instead of + and /)',
+    record: at(
+      Buffer.from(JSON.stringify(envelope({ data: { n: '\u{fbff}?>' } }))).toString('base64url'),
+    ),
+    reason: 'invalid-base64',
+    field: 'value',
+  },
+  {
+    name: 'key above 4 KiB',
+    record: rec(`customer:${'4'.repeat(4096)}`, envelope()),
+    reason: 'too-large',
+    field: 'key',
+  },
+  {
+    name: 'headers that are not an array',
+    record: at(b64(JSON.stringify(envelope())), { headers: { trace: [1] } }),
+    reason: 'invalid-header',
+    field: 'headers',
+  },
+  {
+    name: 'a header entry that is not an object',
+    record: at(b64(JSON.stringify(envelope())), { headers: [[1, 2]] }),
+    reason: 'invalid-header',
+    field: 'headers[0]',
+  },
+  {
+    name: 'fractional timestamp',
+    record: at(b64(JSON.stringify(envelope())), { timestamp: 1_795_687_200_000.5 }),
+    reason: 'invalid-timestamp',
+    field: 'timestamp',
+  },
+  {
+    name: 'NaN timestamp',
+    record: at(b64(JSON.stringify(envelope())), { timestamp: Number.NaN }),
+    reason: 'invalid-timestamp',
+    field: 'timestamp',
+  },
+  {
+    name: 'version beyond 2^53 (not a safe integer once parsed)',
+    record: rec(
+      KEY,
+      JSON.stringify(envelope()).replace('"version":1', '"version":9007199254740993'),
+    ),
+    reason: 'invalid-version',
+    field: 'version',
+  },
+  {
+    // regression: JSON.parse takes it, the DynamoDB marshaller overflowed its stack
+    name: 'data nested 10,000 deep',
+    record: rec(
+      KEY,
+      JSON.stringify(envelope()).replace(
+        '{"name":"Zoë"}',
+        `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      ),
+    ),
+    reason: 'too-large',
+    field: 'value',
+  },
+  {
+    name: 'a duplicated JSON key whose last copy names another entity id (the last wins)',
+    record: rec(KEY, JSON.stringify(envelope()).replace('"key":"42"', '"key":"42","key":"43"')),
+    reason: 'key-mismatch',
+    field: 'key',
+  },
+  {
     name: 'tombstone without a Kafka key',
     record: rec(null, null),
     reason: 'missing-kafka-key',
@@ -390,6 +456,41 @@ describe('inputs that look odd but are valid', () => {
     expect(await handler(mskEvent([record as MskEventRecord]))).toEqual({ batchItemFailures: [] });
     expect(quarantine.entries.size).toBe(0);
     expect(sink.store.get('customer#42')?.data).toEqual({ name: 'Zoë' });
+  });
+
+  it('applies a value starting with a UTF-8 byte order mark, without the mark', async () => {
+    const { handler, quarantine, sink } = handlerWith();
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    await handler(
+      mskEvent([rec(KEY, Buffer.concat([bom, Buffer.from(JSON.stringify(envelope()))]))]),
+    );
+    expect(quarantine.entries.size).toBe(0);
+    expect(sink.store.get('customer#42')?.data).toEqual({ name: 'Zoë' });
+  });
+
+  it('keeps __proto__ and constructor keys of data as plain fields, polluting no prototype', async () => {
+    const { handler, quarantine, sink } = handlerWith();
+    const hostile = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}}';
+    const upsert = JSON.stringify(envelope()).replace('{"name":"Zoë"}', hostile);
+    const patch = JSON.stringify(envelope({ id: 'evt-2', op: 'patch', version: 2 })).replace(
+      '{"name":"Zoë"}',
+      '{"__proto__":{"polluted":3},"n":1}',
+    );
+    await handler(mskEvent([rec(KEY, upsert), { ...rec(KEY, patch), offset: 6 }]));
+    expect(quarantine.entries.size).toBe(0);
+    const data = sink.store.get('customer#42')?.data as Record<string, unknown>;
+    expect(Object.keys(data).sort()).toEqual(['__proto__', 'constructor', 'n']);
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(data, '__proto__')?.value).toEqual({ polluted: 3 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('applies a record with a negative timestamp (docs/core.md §1 asks only for an integer)', async () => {
+    const { handler, quarantine, sink } = handlerWith();
+    await handler(mskEvent([{ ...rec(KEY, envelope()), timestamp: -1 }]));
+    expect(quarantine.entries.size).toBe(0);
+    expect(sink.store.has('customer#42')).toBe(true);
   });
 
   it('applies a value wrapped by the JSON converter as {schema, payload}', async () => {

@@ -1,16 +1,25 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../../functions/core/change.js';
 import { PoisonError, RetriableError } from '../../../functions/core/errors.js';
 import { fromDocument } from '../../../functions/core/opensearch/document.js';
 import { RequestTooLargeError } from '../../../functions/core/opensearch/store.js';
 import type { RecordOutcome } from '../../../functions/core/sink.js';
-import { foldChanges } from '../../../functions/core/view-state.js';
 import { OpenSearchSink } from '../../../functions/sink-opensearch/opensearch-sink.js';
+import { FaultStats } from '../../support/fault-stats.js';
+import { modelFold } from '../../support/reference-model.js';
 import { batch, change, entry } from './support/changes.js';
 import { MemoryStore } from './support/memory-store.js';
 
 const W = 'p-customer-write';
+/** Reproduce a property failure with FC_SEED=<the seed printed> (and the path printed). */
+const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const RUNS = Number(process.env.FC_RUNS ?? 1_000);
+console.info(`OpenSearch sink properties: FC_SEED=${SEED} FC_RUNS=${RUNS}`);
+const stats = new FaultStats();
+afterAll(() => stats.flush());
+/** where the first fault strikes: a share of the bulk items a fault-free run sends */
+const atArb = fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 ** 30);
 
 function setup(options: { maxActions?: number; maxBytes?: number } = {}) {
   const store = new MemoryStore();
@@ -383,48 +392,67 @@ describe('OpenSearchSink against the fold oracle', () => {
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
         fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 20 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 50 }),
-        async (ops, sizes, rewinds, flaky) => {
+        atArb,
+        async (ops, sizes, rewinds, flaky, at) => {
           const log = ops.map(toChange);
-          const { store, sink } = setup({ maxActions: 2 });
-          let f = 0;
-          store.intercept = () =>
-            flaky[f++ % flaky.length] === true
-              ? { status: 503, error: { type: 'unavailable_shards_exception' } }
-              : undefined;
-          // deliver like an event source mapping: from the first unapplied offset, in
-          // batches of varying size, sometimes rewinding (a crash before the checkpoint)
-          let next = 0;
-          let step = 0;
-          while (next < log.length && step < 500) {
-            const size = sizes[step % sizes.length] as number;
-            const rewind = rewinds[step % rewinds.length] as number;
-            step++;
-            const start = Math.max(0, next - (step % 3 === 0 ? rewind : 0));
-            const slice = log.slice(start, start + size);
-            const result = await sink.apply(batch(slice));
-            const retry = result.outcomes.filter((o) => o.status === 'retry').map((o) => o.offset);
-            next = retry.length > 0 ? Math.min(...retry) : Math.max(next, start + slice.length);
-            if (step > 200) store.intercept = () => undefined;
-          }
-          expect(next).toBe(log.length);
+          // a fault-free delivery counts the bulk items; the faulted one fails the item at
+          // `at` of them (it replays the same calls up to there), then follows `flaky`
+          const run = async (firstFault: number) => {
+            const { store, sink } = setup({ maxActions: 2 });
+            let calls = 0;
+            let fired = 0;
+            store.intercept = () => {
+              const i = calls++;
+              if (
+                i === firstFault ||
+                (firstFault >= 0 && i > firstFault && flaky[i % flaky.length])
+              ) {
+                fired++;
+                return { status: 503, error: { type: 'unavailable_shards_exception' } };
+              }
+              return undefined;
+            };
+            // deliver like an event source mapping: from the first unapplied offset, in
+            // batches of varying size, sometimes rewinding (a crash before the checkpoint)
+            let next = 0;
+            let step = 0;
+            while (next < log.length && step < 500) {
+              const size = sizes[step % sizes.length] as number;
+              const rewind = rewinds[step % rewinds.length] as number;
+              step++;
+              const start = Math.max(0, next - (step % 3 === 0 ? rewind : 0));
+              const slice = log.slice(start, start + size);
+              const result = await sink.apply(batch(slice));
+              const retry = result.outcomes
+                .filter((o) => o.status === 'retry')
+                .map((o) => o.offset);
+              next = retry.length > 0 ? Math.min(...retry) : Math.max(next, start + slice.length);
+              if (step > 200) firstFault = -1;
+            }
+            expect(next).toBe(log.length);
+            return { store, calls, fired };
+          };
+          const dry = await run(-1);
+          const { store, fired } = await run(Math.floor(at * dry.calls));
+          stats.record(fired > 0 ? ['bulk item'] : []);
+          // a lone tombstone of a key never written sends nothing to fail
+          if (dry.calls > 0) expect(fired, 'the first fault fired').toBeGreaterThan(0);
+          const model = modelFold(log);
           for (const key of ['a', 'b', 'c']) {
-            const oracle = foldChanges(
-              undefined,
-              log.filter((c) => c.key === key),
-            );
+            const expected = model.get(`customer#${key}`);
             const actual = stored(store, key);
-            if (oracle === undefined) expect(actual).toBeUndefined();
+            if (expected === undefined) expect(actual).toBeUndefined();
             else
               expect(actual).toMatchObject({
-                ev: oracle.ev,
-                deleted: oracle.deleted,
-                data: oracle.data,
-                offset: oracle.offset,
+                ev: expected.ev,
+                deleted: expected.deleted,
+                data: expected.data,
+                offset: expected.offset,
               });
           }
         },
       ),
-      { numRuns: 200 },
+      { seed: SEED, numRuns: RUNS },
     );
   });
   it('ends every key at the oracle state of the log without the changes reported poison, whatever the batching and transient failures', async () => {
@@ -438,55 +466,70 @@ describe('OpenSearchSink against the fold oracle', () => {
         ),
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 50 }),
-        async (ops, sizes, flaky) => {
+        atArb,
+        async (ops, sizes, flaky, at) => {
           const log = ops.map(({ op, rejected }, offset) => {
             const c = toChange(op, offset);
             return rejected && c.data !== undefined ? { ...c, data: { ...c.data, bad: true } } : c;
           });
-          const { store, sink } = setup({ maxActions: 2 });
-          let f = 0;
-          let calm = false;
-          store.intercept = (a) => {
-            if ((a.source.data as Record<string, unknown> | undefined)?.bad === true)
-              return { status: 400, error: { type: 'mapper_parsing_exception' } };
-            return !calm && flaky[f++ % flaky.length] === true
-              ? { status: 503, error: { type: 'unavailable_shards_exception' } }
-              : undefined;
+          // as above: a fault-free delivery counts the items, the faulted one fails the
+          // item at `at` of them, then follows `flaky`
+          const run = async (firstFault: number) => {
+            const { store, sink } = setup({ maxActions: 2 });
+            let calls = 0;
+            let fired = 0;
+            let calm = false;
+            store.intercept = (a) => {
+              if ((a.source.data as Record<string, unknown> | undefined)?.bad === true)
+                return { status: 400, error: { type: 'mapper_parsing_exception' } };
+              const i = calls++;
+              const flakyNow = firstFault >= 0 && i > firstFault && flaky[i % flaky.length];
+              if (!calm && (i === firstFault || flakyNow)) {
+                fired++;
+                return { status: 503, error: { type: 'unavailable_shards_exception' } };
+              }
+              return undefined;
+            };
+            // the engine: from the first unapplied offset, re-applying what was retry
+            let next = 0;
+            const poison = new Set<number>();
+            for (let step = 0; next < log.length && step < 300; step++) {
+              const slice = log.slice(next, next + (sizes[step % sizes.length] as number));
+              const result = await sink.apply(batch(slice));
+              for (const o of result.outcomes) if (o.status === 'poison') poison.add(o.offset);
+              calm = step > 200;
+              const retry = result.outcomes
+                .filter((o) => o.status === 'retry')
+                .map((o) => o.offset);
+              next = retry.length > 0 ? Math.min(...retry) : next + slice.length;
+            }
+            expect(next).toBe(log.length);
+            return { store, calls, fired, poison };
           };
-          // the engine: from the first unapplied offset, re-applying what was retry
-          let next = 0;
-          const poison = new Set<number>();
-          for (let step = 0; next < log.length && step < 300; step++) {
-            const slice = log.slice(next, next + (sizes[step % sizes.length] as number));
-            const result = await sink.apply(batch(slice));
-            for (const o of result.outcomes) if (o.status === 'poison') poison.add(o.offset);
-            calm = step > 200;
-            const retry = result.outcomes.filter((o) => o.status === 'retry').map((o) => o.offset);
-            next = retry.length > 0 ? Math.min(...retry) : next + slice.length;
-          }
-          expect(next).toBe(log.length);
+          const dry = await run(-1);
+          const { store, fired, poison } = await run(Math.floor(at * dry.calls));
+          stats.record(fired > 0 ? ['bulk item'] : []);
+          // every document is rejected: no bulk item reaches the fault injection
+          if (dry.calls > 0) expect(fired, 'the first fault fired').toBeGreaterThan(0);
           // only documents OpenSearch rejects are poison (a rejected change folded into a
           // document that is accepted, e.g. deleted by a tombstone after it, is not)
           for (const offset of poison) expect(log[offset]?.data?.bad).toBe(true);
-          const indexable = log.filter((c) => !poison.has(c.coords.offset));
+          const model = modelFold(log.filter((c) => !poison.has(c.coords.offset)));
           for (const key of ['a', 'b', 'c']) {
-            const oracle = foldChanges(
-              undefined,
-              indexable.filter((c) => c.key === key),
-            );
+            const expected = model.get(`customer#${key}`);
             const actual = stored(store, key);
-            if (oracle === undefined) expect(actual).toBeUndefined();
+            if (expected === undefined) expect(actual).toBeUndefined();
             else
               expect(actual).toMatchObject({
-                ev: oracle.ev,
-                deleted: oracle.deleted,
-                data: oracle.data,
-                offset: oracle.offset,
+                ev: expected.ev,
+                deleted: expected.deleted,
+                data: expected.data,
+                offset: expected.offset,
               });
           }
         },
       ),
-      { numRuns: 300 },
+      { seed: SEED, numRuns: RUNS },
     );
   });
 });

@@ -211,9 +211,10 @@ describe('custom resource responses', () => {
     });
   });
 
-  it('retries the PUT when the response endpoint answers 5xx', async () => {
+  it('retries the PUT when the response endpoint answers 5xx, backing off between attempts', async () => {
     catcher.failNext(2);
-    await sendResponse(catcher.url, {
+    const slept: number[] = [];
+    const body = {
       Status: 'SUCCESS',
       PhysicalResourceId: 'kafka-topic:orders',
       StackId: 's',
@@ -221,8 +222,12 @@ describe('custom resource responses', () => {
       LogicalResourceId: 'l',
       NoEcho: false,
       Data: {},
+    } as const;
+    await sendResponse(catcher.url, body, 3, async (ms) => {
+      slept.push(ms);
     });
     expect(catcher.received).toHaveLength(1);
+    expect(slept).toEqual([400, 800]);
   });
 
   it('truncates a long failure reason so the response stays under the 4 KiB limit', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { MskEventRecord } from '../../../../functions/core/msk-event.js';
 import { mskRecord } from './msk.js';
+import type { FaultSchedule } from './sinks.js';
 
 export const KEYS = ['a', 'b', 'c', 'd'] as const;
 /** Keys never move partitions (DESIGN §3.1): a fixed key → partition map. */
@@ -189,19 +190,37 @@ export const scheduleArb = fc.record({
 });
 
 /**
- * Faults come in runs (a throttled table stays throttled for a while), so that some
- * outlast the engine's retries and end as batch item failures.
+ * A fault schedule (see sinks.ts `FaultPlan.target`): a first fault on a store call drawn
+ * uniformly over the calls of the run, then runs of faults (a throttled table stays
+ * throttled for a while), so that some outlast the engine's retries and end as batch item
+ * failures.
  */
-export const faultsArb = fc
-  .array(
-    fc.tuple(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.constant('ok' as const) },
-        { weight: 2, arbitrary: fc.constantFrom('retry-before' as const, 'retry-after' as const) },
-        { weight: 1, arbitrary: fc.constantFrom('crash-before' as const, 'crash-after' as const) },
+export const faultScheduleArb: fc.Arbitrary<FaultSchedule> = fc.record({
+  // unbiased: fast-check favours small numbers, which would crash the first call most
+  at: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 ** 30),
+  first: fc.constantFrom(
+    'retry-before' as const,
+    'retry-after' as const,
+    'crash-before' as const,
+    'crash-after' as const,
+  ),
+  after: fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant('ok' as const) },
+          {
+            weight: 2,
+            arbitrary: fc.constantFrom('retry-before' as const, 'retry-after' as const),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom('crash-before' as const, 'crash-after' as const),
+          },
+        ),
+        fc.integer({ min: 1, max: 5 }),
       ),
-      fc.integer({ min: 1, max: 5 }),
-    ),
-    { maxLength: 12 },
-  )
-  .map((runs) => runs.flatMap(([fault, n]) => Array.from({ length: n }, () => fault)));
+      { maxLength: 8 },
+    )
+    .map((runs) => runs.flatMap(([fault, n]) => Array.from({ length: n }, () => fault))),
+});

@@ -1,3 +1,4 @@
+import type { Change } from '../../../../functions/core/change.js';
 import { RetriableError, StaysyncError } from '../../../../functions/core/errors.js';
 import { checkpointKey } from '../../../../functions/core/ledger.js';
 import type {
@@ -24,14 +25,53 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** Plays a scripted list of faults, one per store call, then succeeds forever. */
+/**
+ * A fault schedule: `first` strikes the store call at `at` (a share of the calls a
+ * fault-free run makes, see {@link FaultPlan.target}), then `after` scripts the calls after
+ * it (runs of faults that outlast the engine's retries), then everything succeeds.
+ */
+export interface FaultSchedule {
+  readonly at: number;
+  readonly first: Exclude<Fault, 'ok'>;
+  readonly after: readonly Fault[];
+}
+
+/**
+ * Plays faults on store calls. Without a schedule it only counts the calls; a run with
+ * the schedule replays the fault-free run exactly up to the targeted call (fake clock,
+ * fixed jitter), so the first fault always fires, on any store call with equal odds.
+ */
 export class FaultPlan {
   #i = 0;
+  readonly #faults: readonly Fault[];
+  /** `step:fault` of every fault that fired */
   readonly log: string[] = [];
-  constructor(private readonly faults: readonly Fault[] = []) {}
+  constructor(faults: readonly Fault[] = []) {
+    this.#faults = faults;
+  }
+
+  /** The plan striking the call at `schedule.at` × `calls` (the count of a fault-free run). */
+  static target(schedule: FaultSchedule, calls: number): FaultPlan {
+    const at = Math.min(Math.max(0, calls - 1), Math.floor(schedule.at * calls));
+    return new FaultPlan([
+      ...Array.from({ length: at }, () => 'ok' as const),
+      schedule.first,
+      ...schedule.after,
+    ]);
+  }
+
+  /** store calls made so far */
+  get calls(): number {
+    return this.#i;
+  }
+
+  /** where the faults fired: the step without its key or offset (`write`, `ledger read`, …) */
+  get points(): string[] {
+    return this.log.map((entry) => entry.replace(/ \S*[#@]\S*(?=:)/, ''));
+  }
 
   async run<T>(step: string, effect: () => T | Promise<T>): Promise<T> {
-    const fault = this.faults[this.#i++] ?? 'ok';
+    const fault = this.#faults[this.#i++] ?? 'ok';
     if (fault !== 'ok') this.log.push(`${step}:${fault}`);
     if (fault === 'crash-before') throw new InjectedCrash(step);
     if (fault === 'retry-before') throw new RetriableError(`${step}: throttled`);
@@ -40,6 +80,19 @@ export class FaultPlan {
     if (fault === 'retry-after') throw new RetriableError(`${step}: timed out after the write`);
     return result;
   }
+}
+
+/** A state sink's batch: poison outcomes, and the decoded changes left to write. */
+export function splitEntries(batch: SinkBatch): { outcomes: RecordOutcome[]; changes: Change[] } {
+  const outcomes: RecordOutcome[] = [];
+  const changes: Change[] = [];
+  for (const entry of batch.entries) {
+    if (entry.poison !== undefined)
+      outcomes.push({ offset: entry.record.offset, status: 'poison', error: entry.poison });
+    else if (entry.change !== undefined) changes.push(entry.change);
+    else throw new Error('state sink got an undecoded record');
+  }
+  return { outcomes, changes };
 }
 
 /**
@@ -58,14 +111,7 @@ export class InMemoryStateSink implements Sink {
   ) {}
 
   async apply(batch: SinkBatch, _ctx: ApplyContext): Promise<SinkResult> {
-    const outcomes: RecordOutcome[] = [];
-    const changes = [];
-    for (const entry of batch.entries) {
-      if (entry.poison !== undefined)
-        outcomes.push({ offset: entry.record.offset, status: 'poison', error: entry.poison });
-      else if (entry.change !== undefined) changes.push(entry.change);
-      else throw new Error('state sink got an undecoded record');
-    }
+    const { outcomes, changes } = splitEntries(batch);
     for (const plan of planKeys(changes)) {
       for (const c of plan.dropped) outcomes.push({ offset: c.coords.offset, status: 'stale' });
       const planned = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildMskEvent } from '../../../../local/esm/event-builder.js';
 import { SinkHost } from '../../../../local/esm/sink-host.js';
 
@@ -92,11 +92,13 @@ describe('a sink host', () => {
     });
     hosts.push(h);
     await h.invoke(eventWith('ok'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(lines.map((l) => JSON.parse(l) as unknown)).toContainEqual({
-      level: 'INFO',
-      message: 'invoked',
-      command: 'ok',
-    });
+    // the line arrives on the child's stdout, not with the answer: wait for it, not for time
+    await vi.waitFor(() =>
+      expect(lines.map((l) => JSON.parse(l) as unknown)).toContainEqual({
+        level: 'INFO',
+        message: 'invoked',
+        command: 'ok',
+      }),
+    );
   });
 });

@@ -6,7 +6,7 @@ const WIDTH = 720;
 const HEIGHT = 360;
 const MARGIN = { left: 56, right: 200, top: 36, bottom: 44 };
 
-const escape = (text: string): string =>
+const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
@@ -34,7 +34,7 @@ export function divergenceChart(
     return [
       `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.join(' ')}"/>`,
       `<line x1="${WIDTH - MARGIN.right + 12}" y1="${legendY - 4}" x2="${WIDTH - MARGIN.right + 32}" y2="${legendY - 4}" stroke="${colour}" stroke-width="3"/>`,
-      `<text x="${WIDTH - MARGIN.right + 38}" y="${legendY}" font-size="12">${escape(name)}</text>`,
+      `<text x="${WIDTH - MARGIN.right + 38}" y="${legendY}" font-size="12">${escapeXml(name)}</text>`,
     ].join('\n');
   });
   const yTicks = [0, Math.ceil(maxY / 2), maxY].map(
@@ -45,7 +45,7 @@ export function divergenceChart(
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${MARGIN.left}" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${MARGIN.left}" y="22" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${MARGIN.left + plotW}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
     ...yTicks,

@@ -50,10 +50,10 @@ async function main(): Promise<number> {
   const result = await runDualWrites({
     seed: number(values.seed, 'seed', 1, 0),
     writers: number(values.writers, 'writers', 8, 1, 64),
-    keys: number(values.keys, 'keys', 10, 1, 10_000),
-    writes: number(values.writes, 'writes', 200, 1, 100_000),
-    crashRate: number(values['crash-rate'], 'crash-rate', 0.05, 0, 1),
-    maxDelayMs: number(values['max-delay'], 'max-delay', 50, 0, 10_000),
+    keys: number(values.keys, 'keys', 8, 1, 10_000),
+    writes: number(values.writes, 'writes', 160, 1, 100_000),
+    crashRate: number(values['crash-rate'], 'crash-rate', 0.1, 0, 1),
+    maxDelayMs: number(values['max-delay'], 'max-delay', 60, 0, 10_000),
     runId: `dw${Date.now().toString(36)}`,
     settleMs: 2_000,
     timeoutMs: 45_000,
@@ -81,12 +81,12 @@ async function main(): Promise<number> {
   return logClean ? 0 : 1;
 }
 
+// Exit explicitly: the in-process relay keeps its Kafka producer connected (as a warm
+// Lambda does), which would hold the process open until the broker drops idle connections.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -272,13 +272,23 @@ export async function runDualWrites(options: DualWriteOptions): Promise<DualWrit
   }
 }
 
+/**
+ * The seeded writes: random customers, then a closing burst of two back-to-back writes per
+ * customer (a retried request, two browser tabs), which two writers pick up at once: the
+ * race the demo is about, at the moment nothing later can paper over it.
+ */
 function workload(options: DualWriteOptions): Intent[] {
   const random = seeded(options.seed);
+  const burst = Math.min(options.writes, 2 * options.keys);
   return Array.from({ length: options.writes }, (_, i) => {
     const roll = random.next();
+    const inBurst = i >= options.writes - burst;
+    const key = inBurst
+      ? `c${Math.floor((i - (options.writes - burst)) / 2) % options.keys}`
+      : `c${random.int(options.keys)}`;
     return {
       n: i + 1,
-      key: `c${random.int(options.keys)}`,
+      key,
       pause: [random.int(options.maxDelayMs + 1), random.int(options.maxDelayMs + 1)] as const,
       crashAfter:
         roll < options.crashRate / 2 ? 'table' : roll < options.crashRate ? 'search' : undefined,

@@ -5,6 +5,7 @@
 import type {
   AggregateSpecJson,
   EnvelopeFormat,
+  ProjectionSpecJson,
   Versioning,
 } from '../../functions/contract/index.js';
 import type { KafkaSpec, SinkKind } from './types.js';
@@ -34,6 +35,7 @@ export interface ResolvedSink {
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
   readonly aggregates?: readonly AggregateSpecJson[];
+  readonly projections?: readonly ProjectionSpecJson[];
 }
 
 export interface ResolvedLifecycle {
@@ -49,6 +51,11 @@ export interface ResolvedOpenSearch {
   readonly masterInstanceType: string;
   readonly volumeSizeGiB: number;
   readonly zoneAwareness: boolean;
+  /**
+   * The sink's `OPENSEARCH_*` index variables (name → value), only those configured;
+   * checked by the sink's parser.
+   */
+  readonly indexEnv: Readonly<Record<string, string>>;
   /** Whether the stack creates the OpenSearch service-linked role. */
   readonly createServiceLinkedRole: boolean;
 }

@@ -1,6 +1,7 @@
 import type {
   AggregateSpecJson,
   EnvelopeFormat,
+  ProjectionSpecJson,
   Versioning,
 } from '../../functions/contract/index.js';
 
@@ -103,6 +104,14 @@ export interface SinkSpec {
    * @default - none
    */
   readonly aggregates?: readonly AggregateSpecJson[];
+  /**
+   * Declarative projections passed in `STAYSYNC_PIPELINE.projections` (the `dynamodb` sink
+   * only): per entity, which fields the view keeps (`pick`, `omit`) and under which names
+   * (`rename`); checked at synth by the sink's own parsers (`parsePipelineProjections`,
+   * `projectionFromSpec`). docs/sink-dynamodb.md.
+   * @default - none: the view stores each envelope's `data` as it is
+   */
+  readonly projections?: readonly ProjectionSpecJson[];
 }
 
 export interface ServerlessKafkaSpec {
@@ -141,7 +150,30 @@ export interface ImportedKafkaSpec {
 
 export type KafkaSpec = ServerlessKafkaSpec | ProvisionedKafkaSpec | ImportedKafkaSpec;
 
+/**
+ * Settings of the indices the OpenSearch sink creates (one per entity, through its template),
+ * passed as the sink's `OPENSEARCH_*` variables and checked at synth by the sink's own parser
+ * (`parseOpenSearchIndexEnv`, functions/contract/opensearch-index.ts). Mappings are not
+ * configurable: the sink fixes a `strict` root mapping and maps the entity's `data` dynamically.
+ */
+export interface OpenSearchIndexSpec {
+  /** `index.number_of_shards` (OPENSEARCH_NUMBER_OF_SHARDS). @default 1 */
+  readonly numberOfShards?: number;
+  /** `index.number_of_replicas` (OPENSEARCH_NUMBER_OF_REPLICAS). @default - the domain's default (1) */
+  readonly numberOfReplicas?: number;
+  /**
+   * Further index settings merged last (OPENSEARCH_INDEX_SETTINGS), e.g.
+   * `{ 'index.refresh_interval': '5s' }`.
+   * @default - none
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Generation of the physical indices (OPENSEARCH_INDEX_VERSION); raise it to reindex. @default 1 */
+  readonly version?: number;
+}
+
 export interface OpenSearchSpec {
+  /** Index layout of the sink's indices. @default - defaults of OpenSearchIndexSpec */
+  readonly index?: OpenSearchIndexSpec;
   /** @default 'r7g.large.search' */
   readonly instanceType?: string;
   /** @default 2 */

@@ -60,9 +60,19 @@ export function bindArchive(fn: HouseFunction, bucket: s3.IBucket, prefix: strin
   );
 }
 
-export function bindSearch(fn: HouseFunction, search: SearchDomain, indexPrefix: string): void {
+/**
+ * The domain, the index prefix and the index layout variables (`indexEnv`: the
+ * `OPENSEARCH_*` index variables validate.ts built and checked with the sink's parser).
+ */
+export function bindSearch(
+  fn: HouseFunction,
+  search: SearchDomain,
+  indexPrefix: string,
+  indexEnv: Readonly<Record<string, string>>,
+): void {
   fn.addEnvironment(EnvVar.openSearchEndpoint, `https://${search.domain.domainEndpoint}`);
   fn.addEnvironment(EnvVar.indexPrefix, indexPrefix);
+  for (const [name, value] of Object.entries(indexEnv)) fn.addEnvironment(name, value);
   search.allowFunction(fn);
 }
 

@@ -171,7 +171,7 @@ export class SyncPipeline extends Construct {
       bindQuarantine(fn, this.buckets.quarantine);
       if (sink.kind === 'dynamodb') bindView(fn, this.tables.view);
       if (sink.kind === 'opensearch' && this.search !== undefined)
-        bindSearch(fn, this.search, config.indexPrefix);
+        bindSearch(fn, this.search, config.indexPrefix, config.openSearch.indexEnv);
       if (sink.kind === 's3-archive') bindArchive(fn, this.buckets.archive, config.archive.prefix);
       bindKafkaConsumer(
         fn,

@@ -8,7 +8,12 @@ import type {
   ProjectionSpecJson,
   Versioning,
 } from '../../functions/contract/index.js';
-import type { KafkaSpec, SinkKind } from './types.js';
+import type {
+  CreatedSourceTableSpec,
+  ImportedSourceTableSpec,
+  KafkaSpec,
+  SinkKind,
+} from './types.js';
 
 export interface ResolvedTopic {
   readonly name: string;
@@ -38,6 +43,24 @@ export interface ResolvedSink {
   readonly projections?: readonly ProjectionSpecJson[];
 }
 
+export interface ResolvedSource {
+  readonly name: string;
+  /** the source table's name (known at synth: it is part of every event id) */
+  readonly tableName: string;
+  readonly table:
+    | (CreatedSourceTableSpec & { readonly tableName: string })
+    | ImportedSourceTableSpec;
+  readonly topic: string;
+  /** `STAYSYNC_RELAY_SOURCE`, checked by `parseRelaySource` */
+  readonly relaySourceJson: string;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+}
+
 export interface ResolvedLifecycle {
   readonly infrequentAccessAfterDays: number;
   readonly glacierAfterDays: number;
@@ -64,6 +87,7 @@ export interface ResolvedPipeline {
   readonly stageName: string;
   readonly topics: readonly ResolvedTopic[];
   readonly sinks: readonly ResolvedSink[];
+  readonly sources: readonly ResolvedSource[];
   readonly kafka: KafkaSpec;
   readonly openSearch: ResolvedOpenSearch;
   readonly archive: {
@@ -75,6 +99,7 @@ export interface ResolvedPipeline {
   readonly alarms: {
     readonly offsetLagThreshold: number;
     readonly quarantineThreshold: number;
+    readonly iteratorAgeThresholdSeconds: number;
     readonly alarmTopicArn: string | undefined;
   };
   readonly logRetentionDays: number;

@@ -26,6 +26,7 @@ import {
   type SinkSpec,
   type TopicSpec,
 } from './types.js';
+import { resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
 export class PipelineConfigError extends Error {
@@ -340,6 +341,11 @@ export function validatePipelineSettings(
     }
   }
   p.check(sinks.length > 0, 'sinks must configure at least one sink');
+  const sources = (s.sources ?? []).map((src, i) => resolveSource(src, i, s.stageName, names, p));
+  p.check(
+    new Set(sources.map((x) => x.name)).size === sources.length,
+    'sources must have unique names',
+  );
   // A stage's mappings share one provisioned poller group (stream-settings.ts). "You can group
   // up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
   // cannot exceed 2000" (ProvisionedPollerConfig, AWS Lambda API reference).
@@ -393,6 +399,7 @@ export function validatePipelineSettings(
   );
   p.int(s.alarms?.offsetLagThreshold, 'alarms.offsetLagThreshold', 1, Number.MAX_SAFE_INTEGER);
   p.int(s.alarms?.quarantineThreshold, 'alarms.quarantineThreshold', 0, Number.MAX_SAFE_INTEGER);
+  p.int(s.alarms?.iteratorAgeThresholdSeconds, 'alarms.iteratorAgeThresholdSeconds', 1, 604_800);
   if (s.alarms?.alarmTopicArn !== undefined) {
     p.check(
       /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(s.alarms.alarmTopicArn),
@@ -422,6 +429,7 @@ export function validatePipelineSettings(
     stageName: s.stageName,
     topics,
     sinks,
+    sources,
     kafka: s.kafka,
     openSearch: {
       instanceType: os.instanceType ?? 'r7g.large.search',
@@ -438,6 +446,7 @@ export function validatePipelineSettings(
     alarms: {
       offsetLagThreshold: s.alarms?.offsetLagThreshold ?? 10_000,
       quarantineThreshold: s.alarms?.quarantineThreshold ?? 0,
+      iteratorAgeThresholdSeconds: s.alarms?.iteratorAgeThresholdSeconds ?? 300,
       alarmTopicArn: s.alarms?.alarmTopicArn,
     },
     logRetentionDays,

@@ -82,6 +82,46 @@ export function bindPipeline(fn: HouseFunction, sinkName: string, pipelineJson: 
 }
 
 /**
+ * The relay's source (`STAYSYNC_RELAY_SOURCE`, the JSON validate.ts checked with
+ * `parseRelaySource`) and its name (`RELAY_NAME`). Reading the stream is granted by the
+ * DynamoDB event source itself (`grantStreamRead`).
+ */
+export function bindRelaySource(fn: HouseFunction, name: string, relaySourceJson: string): void {
+  fn.addEnvironment(EnvVar.relaySource, relaySourceJson);
+  fn.addEnvironment(EnvVar.relayName, name);
+}
+
+/**
+ * The MSK cluster a kafkajs idempotent producer writes to with IAM auth (`MSK_CLUSTER_ARN`),
+ * and exactly what it calls:
+ * - `kafka:GetBootstrapBrokers` on the cluster (the relay looks the SASL/IAM brokers up);
+ * - "Produce data idempotently": `kafka-cluster:Connect`, `DescribeTopic`, `WriteData` and
+ *   `WriteDataIdempotently` ("Common use cases for client authorization policy", MSK developer
+ *   guide, https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control-use-cases.html);
+ *   `Connect` and `WriteDataIdempotently` are cluster actions, `DescribeTopic` and `WriteData`
+ *   topic actions, granted on this one topic's ARN.
+ */
+export function bindKafkaProducer(fn: HouseFunction, cluster: KafkaCluster, topic: string): void {
+  fn.addEnvironment(EnvVar.mskClusterArn, cluster.clusterArn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'kafka:GetBootstrapBrokers',
+        'kafka-cluster:Connect',
+        'kafka-cluster:WriteDataIdempotently',
+      ],
+      resources: [cluster.clusterArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      resources: [cluster.topicArn(topic)],
+    }),
+  );
+}
+
+/**
  * The MSK IAM data-plane permissions an event source mapping uses with the function's
  * role: connect to this cluster, read these topics, join and commit this consumer group.
  */

@@ -23,8 +23,10 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
   const partition = '<AWS::Partition>';
   const managed = (name: string) =>
     nag(`IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/${name}]`);
+  const relays = [...pipeline.relays.values()].map((r) => r.function);
   const functions = [
     ...[...pipeline.sinks.values()].map((s) => s.function),
+    ...relays,
     pipeline.topicProvisioning.function,
   ];
   const resolveId = (token: string) =>
@@ -71,6 +73,26 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
         id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
         reason:
           'The sink writes one quarantine object per poison record under keys derived from sink/topic/partition/offset: any key of the quarantine bucket, which is dedicated to this pipeline.',
+      },
+    );
+  }
+  for (const relay of relays) {
+    ack(
+      relay,
+      {
+        id: nag('IAM5[Resource::*]'),
+        reason:
+          'Besides X-Ray, dynamodb:ListStreams (added by the DynamoDB event source, grantStreamRead) uses "*": ListStreams supports no resource-level permissions. Stream reads (DescribeStream, GetRecords, GetShardIterator) are scoped to the stream ARN.',
+      },
+      {
+        id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
+        reason:
+          "s3:PutObject only, for the DynamoDB stream mapping's S3 on-failure destination: Lambda names each discarded-batch object itself, so no narrower key exists.",
+      },
+      {
+        id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
+        reason:
+          'The relay writes one quarantine object per unconvertible stream record under keys derived from relay/shard/sequence number: any key of the quarantine bucket, which is dedicated to this pipeline.',
       },
     );
   }

@@ -248,4 +248,58 @@ describe('stage configuration', () => {
       `openSearch.index: staysync: ${EnvVar.openSearchNumberOfShards} must be an integer ≥ 1, got "0"`,
     ]);
   });
+
+  it("rejects a source the relay's own parser would refuse, and one on an unknown topic or stream", () => {
+    const problems = problemsOf({
+      ...valid,
+      sources: [
+        {
+          name: 'cust',
+          table: { partitionKey: 'id' },
+          mode: 'cdc',
+          entity: 'customer',
+          versionAttribute: 'v',
+          topic: 'orders',
+        },
+        {
+          name: 'shop',
+          table: {
+            tableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/shop',
+            tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/other/stream/1',
+          },
+          mode: 'outbox',
+          topic: 'missing',
+        },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^sources\[0\] \("cust"\) is invalid:\n- keyAttributes must be a non-empty list/,
+      ),
+      'sources[1] ("shop").topic names "missing", which is not in topics[]',
+      expect.stringMatching(
+        /^sources\[1\] \("shop"\)\.table\.tableStreamArn must be the table's stream ARN/,
+      ),
+    ]);
+  });
+
+  it('fills source defaults and names a created table after the stage and the source', () => {
+    const r = validatePipelineSettings({
+      ...valid,
+      sources: [{ name: 'shop', table: { partitionKey: 'pk' }, mode: 'outbox', topic: 'orders' }],
+    });
+    expect(r.sources[0]).toMatchObject({
+      tableName: 'staysync-test-shop',
+      batchSize: 100,
+      batchingWindowSeconds: 0,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: -1,
+    });
+    expect(JSON.parse(r.sources[0]?.relaySourceJson ?? '{}')).toEqual({
+      mode: 'outbox',
+      table: 'staysync-test-shop',
+      topic: 'orders',
+      envelopeAttribute: 'envelope',
+    });
+  });
 });

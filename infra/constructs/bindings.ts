@@ -23,6 +23,11 @@ const TABLE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/** One identity statement on the function's role. */
+const allow = (fn: HouseFunction, actions: string[], resources: string[]): void => {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+};
+
 export function bindLedger(fn: HouseFunction, table: dynamodb.ITable): void {
   fn.addEnvironment(EnvVar.ledgerTable, table.tableName);
   table.grant(fn, ...TABLE_ACTIONS);
@@ -103,22 +108,12 @@ export function bindRelaySource(fn: HouseFunction, name: string, relaySourceJson
  */
 export function bindKafkaProducer(fn: HouseFunction, cluster: KafkaCluster, topic: string): void {
   fn.addEnvironment(EnvVar.mskClusterArn, cluster.clusterArn);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: [
-        'kafka:GetBootstrapBrokers',
-        'kafka-cluster:Connect',
-        'kafka-cluster:WriteDataIdempotently',
-      ],
-      resources: [cluster.clusterArn],
-    }),
+  allow(
+    fn,
+    ['kafka:GetBootstrapBrokers', 'kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+    [cluster.clusterArn],
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      resources: [cluster.topicArn(topic)],
-    }),
-  );
+  allow(fn, ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], [cluster.topicArn(topic)]);
 }
 
 /**
@@ -131,26 +126,23 @@ export function bindKafkaConsumer(
   topics: readonly string[],
   groups: readonly string[],
 ): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: [
-        'kafka-cluster:Connect',
-        'kafka-cluster:DescribeClusterDynamicConfiguration',
-        'kafka:DescribeClusterV2',
-      ],
-      resources: [cluster.clusterArn],
-    }),
+  allow(
+    fn,
+    [
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeClusterDynamicConfiguration',
+      'kafka:DescribeClusterV2',
+    ],
+    [cluster.clusterArn],
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-      resources: topics.map((t) => cluster.topicArn(t)),
-    }),
+  allow(
+    fn,
+    ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+    topics.map((t) => cluster.topicArn(t)),
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      resources: groups.map((g) => cluster.groupArn(g)),
-    }),
+  allow(
+    fn,
+    ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+    groups.map((g) => cluster.groupArn(g)),
   );
 }

@@ -25,6 +25,27 @@ export const consumerGroupId = (stageName: string, sink: string, topic: string):
 export const pollerGroupName = (stageName: string): string => `staysync-${stageName}`;
 
 /**
+ * The error handling both kinds of mapping share: partial batch responses, bisect, bounded
+ * retries, a maximum record age only when configured, the least-privilege S3 on-failure
+ * destination.
+ */
+function errorHandling(
+  limits: { readonly retryAttempts: number; readonly maxRecordAgeSeconds: number },
+  failureBucket: s3.IBucket,
+) {
+  return {
+    reportBatchItemFailures: true,
+    bisectBatchOnError: true,
+    retryAttempts: limits.retryAttempts,
+    // -1 (the default: never discard) is expressed by omission: CDK only accepts 60 s to 7 days.
+    ...(limits.maxRecordAgeSeconds === -1
+      ? {}
+      : { maxRecordAge: Duration.seconds(limits.maxRecordAgeSeconds) }),
+    onFailure: new LeastPrivilegeS3OnFailureDestination(failureBucket),
+  } as const;
+}
+
+/**
  * Every stream setting of a sink's mapping, in one place (STYLE: "stream settings are
  * explicit and gathered in one defaults function").
  *
@@ -61,14 +82,7 @@ export function kafkaStreamSettings(args: {
       maximumPollers: sink.maximumPollers,
       pollerGroupName: pollerGroupName(args.stageName),
     },
-    reportBatchItemFailures: true,
-    bisectBatchOnError: true,
-    retryAttempts: sink.retryAttempts,
-    // -1 (the MSK default) is expressed by omission: CDK only accepts 60 s to 7 days here.
-    ...(sink.maxRecordAgeSeconds === -1
-      ? {}
-      : { maxRecordAge: Duration.seconds(sink.maxRecordAgeSeconds) }),
-    onFailure: new LeastPrivilegeS3OnFailureDestination(args.failureBucket),
+    ...errorHandling(sink, args.failureBucket),
     metricsConfig: {
       metrics: [
         lambda.MetricType.EVENT_COUNT,
@@ -106,13 +120,7 @@ export function relayStreamSettings(args: {
     startingPosition: lambda.StartingPosition.TRIM_HORIZON,
     batchSize: source.batchSize,
     maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds),
-    reportBatchItemFailures: true,
-    bisectBatchOnError: true,
-    retryAttempts: source.retryAttempts,
-    ...(source.maxRecordAgeSeconds === -1
-      ? {}
-      : { maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds) }),
+    ...errorHandling(source, args.failureBucket),
     parallelizationFactor: 1,
-    onFailure: new LeastPrivilegeS3OnFailureDestination(args.failureBucket),
   };
 }

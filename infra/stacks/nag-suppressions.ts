@@ -48,7 +48,7 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
       {
         id: nag('IAM5[Resource::*]'),
         reason:
-          'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) use "*": X-Ray supports no resource-level permissions. test/infra asserts no other "*" statement exists.',
+          'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) and, on a relay, dynamodb:ListStreams (added by the DynamoDB event source) use "*": neither supports resource-level permissions. test/infra asserts no other "*" statement exists.',
       },
     );
   }
@@ -56,6 +56,17 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
   const failuresId = resolveId(pipeline.buckets.failures.bucketArn);
   const quarantineId = resolveId(pipeline.buckets.quarantine.bucketArn);
   const archiveId = resolveId(pipeline.buckets.archive.bucketArn);
+  /** The failure-destination and quarantine object grants of a function writing both. */
+  const bucketAcks = (writer: string, quarantined: string): Suppression[] => [
+    {
+      id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
+      reason: `s3:PutObject only, as the Lambda guide lists for an S3 on-failure destination (${writer}'s mapping): Lambda names each discarded-batch object itself, so no narrower key exists. The bucket only receives this pipeline's discarded batches.`,
+    },
+    {
+      id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
+      reason: `The ${writer} writes one quarantine object per ${quarantined}: any key of the quarantine bucket, which is dedicated to this pipeline.`,
+    },
+  ];
   for (const sink of pipeline.sinks.values()) {
     ack(
       sink.function,
@@ -64,36 +75,16 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
         reason:
           'Added by ManagedKafkaEventSource itself (aws-cdk-lib): the MSK pollers need its ENI and kafka:Describe* actions; the data-plane access is granted separately, scoped to cluster/topic/group ARNs.',
       },
-      {
-        id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
-        reason:
-          "s3:PutObject only, as the Lambda guide lists for a Kafka S3 on-failure destination: Lambda names each discarded-batch object itself, so no narrower key exists. The bucket only receives this pipeline's discarded batches.",
-      },
-      {
-        id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
-        reason:
-          'The sink writes one quarantine object per poison record under keys derived from sink/topic/partition/offset: any key of the quarantine bucket, which is dedicated to this pipeline.',
-      },
+      ...bucketAcks('sink', 'poison record under keys derived from sink/topic/partition/offset'),
     );
   }
   for (const relay of relays) {
     ack(
       relay,
-      {
-        id: nag('IAM5[Resource::*]'),
-        reason:
-          'Besides X-Ray, dynamodb:ListStreams (added by the DynamoDB event source, grantStreamRead) uses "*": ListStreams supports no resource-level permissions. Stream reads (DescribeStream, GetRecords, GetShardIterator) are scoped to the stream ARN.',
-      },
-      {
-        id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
-        reason:
-          "s3:PutObject only, for the DynamoDB stream mapping's S3 on-failure destination: Lambda names each discarded-batch object itself, so no narrower key exists.",
-      },
-      {
-        id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
-        reason:
-          'The relay writes one quarantine object per unconvertible stream record under keys derived from relay/shard/sequence number: any key of the quarantine bucket, which is dedicated to this pipeline.',
-      },
+      ...bucketAcks(
+        'relay',
+        'unconvertible stream record under keys derived from relay/shard/sequence number',
+      ),
     );
   }
   const archive = pipeline.sinks.get('s3-archive');

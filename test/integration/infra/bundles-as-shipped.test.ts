@@ -1,24 +1,22 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bundleDirectory,
   debeziumEvent,
   expectLanded,
-  LocalStores,
+  expectRelayed,
+  type FunctionName,
   localSdkVariables,
-  parityStage,
   SINKS,
-  type Sink,
-  type SynthesizedStage,
   stack,
-  synthesize,
+  streamEvent,
   TOPIC,
   templateEnvironment,
+  useDeployedStage,
 } from './deployed-stage.js';
 
 // Issue 16 item 9: the exact bundles CDK writes to its asset output directory (what
@@ -29,18 +27,7 @@ import {
 // plus the template's variables (references mapped onto the local stack) — and nothing of
 // the test's own process, except PATH and the SDK's AWS_ENDPOINT_URL_* redirection to the
 // local emulators.
-const stores = new LocalStores();
-const outdir = mkdtempSync(path.join(tmpdir(), 'staysync-bundles-'));
-let synth: SynthesizedStage;
-
-beforeAll(async () => {
-  synth = synthesize(parityStage(stores.indexPrefix), outdir, true);
-  await stores.create();
-}, 600_000);
-afterAll(async () => {
-  await stores.drop();
-  rmSync(outdir, { recursive: true, force: true });
-});
+const { stores, synth } = useDeployedStage(true);
 
 const RESULT = '@@staysync-result@@';
 
@@ -60,7 +47,9 @@ const context = {
   getRemainingTimeInMillis: () => deadline - Date.now(),
 };
 const result = await mod[name](JSON.parse(input), context);
-process.stdout.write('\\n${RESULT}' + JSON.stringify(result) + '\\n');
+// An async handler's invocation ends when its promise settles (Lambda then freezes the
+// process with its connections open, e.g. the relay's producer): end the process here.
+process.stdout.write('\\n${RESULT}' + JSON.stringify(result) + '\\n', () => process.exit(0));
 `;
 
 const readable = (text: string): string =>
@@ -70,10 +59,10 @@ const readable = (text: string): string =>
     .join('\n');
 
 async function invokeBundle(
-  fn: Sink | 'topicProvisioner',
+  fn: FunctionName,
   event: unknown,
 ): Promise<{ result: unknown; stderr: string }> {
-  const dir = bundleDirectory(synth, fn);
+  const dir = bundleDirectory(synth(), fn);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
@@ -92,7 +81,7 @@ async function invokeBundle(
     AWS_DEFAULT_REGION: stack.awsRegion,
     AWS_SESSION_TOKEN: 'local',
     ...localSdkVariables(),
-    ...stores.localize(synth, templateEnvironment(synth, fn)),
+    ...stores.localize(synth(), templateEnvironment(synth(), fn)),
   };
   const child = spawn(process.execPath, ['--input-type=module', '-e', INVOKER], {
     cwd: dir,
@@ -108,7 +97,10 @@ async function invokeBundle(
     stderr += d.toString();
   });
   child.stdin.end(JSON.stringify(event));
+  // A bundle that never returns fails with its output instead of hanging the test.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT));
   if (code !== 0 || line === undefined)
     // Minified source lines in a stack trace say nothing; keep the readable ones.
@@ -120,8 +112,8 @@ async function invokeBundle(
 
 describe('the bundles CDK ships, each in a fresh Node process with a Lambda environment', () => {
   it('writes one index.mjs bundle per function, with its source map', () => {
-    for (const fn of [...SINKS, 'topicProvisioner'] as const) {
-      const dir = bundleDirectory(synth, fn);
+    for (const fn of [...SINKS, 'relay', 'topicProvisioner'] as const) {
+      const dir = bundleDirectory(synth(), fn);
       expect(existsSync(path.join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(path.join(dir, 'index.mjs.map')), dir).toBe(true);
     }
@@ -130,6 +122,11 @@ describe('the bundles CDK ships, each in a fresh Node process with a Lambda envi
   it.each(SINKS)('%s: the bundle applies an MSK event on the local stack', async (sink) => {
     const { result } = await invokeBundle(sink, debeziumEvent());
     await expectLanded(sink, stores, result as { batchItemFailures: [] });
+  });
+
+  it('relay: the bundle publishes a DynamoDB stream event to its topic', async () => {
+    const { result } = await invokeBundle('relay', streamEvent());
+    await expectRelayed(stores, result);
   });
 
   it('topic provisioner: the bundle answers CloudFormation for the template topic resource', async () => {
@@ -147,9 +144,11 @@ describe('the bundles CDK ships, each in a fresh Node process with a Lambda envi
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const [topicResource] = Object.values(
-        synth.template.findResources('Custom::StaysyncKafkaTopic'),
-      ) as { Properties: Record<string, unknown> }[];
+      const topicResource = (
+        Object.values(synth().template.findResources('Custom::StaysyncKafkaTopic')) as {
+          Properties: Record<string, unknown>;
+        }[]
+      ).find((r) => r.Properties.TopicName === TOPIC);
       // A Delete of a retained topic: the provisioner reads the template's properties and
       // answers without touching Kafka (the local stack has no MSK IAM listener).
       const { result } = await invokeBundle('topicProvisioner', {

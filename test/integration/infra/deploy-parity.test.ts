@@ -1,22 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../functions/contract/index.js';
+import { createHandler as relayHandler } from '../../../functions/relay-dynamodb-streams/create-handler.js';
 import { createHandler as dynamodbHandler } from '../../../functions/sink-dynamodb/create-handler.js';
 import { createHandler as opensearchHandler } from '../../../functions/sink-opensearch/create-handler.js';
 import { createHandler as archiveHandler } from '../../../functions/sink-s3-archive/create-handler.js';
 import {
   debeziumEvent,
   expectLanded,
-  LocalStores,
+  expectRelayed,
   localSdkVariables,
-  parityStage,
   SINKS,
-  type SynthesizedStage,
-  synthesize,
+  streamEvent,
   TOPIC,
   templateEnvironment,
+  useDeployedStage,
 } from './deployed-stage.js';
 
 // Issue 16 item 8: what the construct deploys is what the handlers run. A stage declaring a
@@ -29,23 +26,12 @@ const createHandler = {
   's3-archive': archiveHandler,
 } as const;
 
-const stores = new LocalStores();
-const outdir = mkdtempSync(path.join(tmpdir(), 'staysync-parity-'));
-let synth: SynthesizedStage;
-
-beforeAll(async () => {
-  synth = synthesize(parityStage(stores.indexPrefix), outdir, false);
-  await stores.create();
-});
-afterAll(async () => {
-  await stores.drop();
-  rmSync(outdir, { recursive: true, force: true });
-});
+const { stores, synth } = useDeployedStage(false);
 
 describe('a synthesized stage, run by the real handlers with its template environment', () => {
   it('passes the topic format and entity, the aggregate and the projection in STAYSYNC_PIPELINE', () => {
     const pipeline = JSON.parse(
-      String(templateEnvironment(synth, 'dynamodb')[EnvVar.pipeline]),
+      String(templateEnvironment(synth(), 'dynamodb')[EnvVar.pipeline]),
     ) as Record<string, unknown>;
     expect(pipeline).toMatchObject({
       topics: { [TOPIC]: { format: 'debezium', entity: 'order' } },
@@ -59,11 +45,20 @@ describe('a synthesized stage, run by the real handlers with its template enviro
       ...localSdkVariables(),
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      ...stores.localize(synth, templateEnvironment(synth, sink)),
+      ...stores.localize(synth(), templateEnvironment(synth(), sink)),
     };
     const response = await createHandler[sink](env)(debeziumEvent(), {
       getRemainingTimeInMillis: () => 60_000,
     });
     await expectLanded(sink, stores, response);
+  });
+
+  it('relay: publishes a stream record of its source table to its topic', async () => {
+    const env = {
+      ...localSdkVariables(),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      ...stores.localize(synth(), templateEnvironment(synth(), 'relay')),
+    };
+    await expectRelayed(stores, await relayHandler(env)(streamEvent()));
   });
 });

@@ -5,14 +5,17 @@
  * Shared by deploy-parity.test.ts (the handlers from source, in process) and
  * bundles-as-shipped.test.ts (the bundles, each in a fresh Node process).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client } from '@opensearch-project/opensearch';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { expect } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { EnvVar } from '../../../functions/contract/index.js';
 import { aggregateItemKey } from '../../../functions/core/dynamodb/aggregates.js';
 import type { MskBatchResponse, MskEvent } from '../../../functions/core/msk-event.js';
 import type { StageConfig } from '../../../infra/config/types.js';
@@ -26,10 +29,14 @@ import {
   localS3,
   uniqueName,
 } from '../../support/aws.js';
+import { readTopic } from '../../support/kafka-topic.js';
 import { loadStackEnv } from '../../support/stack-env.js';
-import { scanAll } from '../sink-dynamodb/support.js';
+import { streamRecord } from '../../unit/relay-dynamodb-streams/stream-records.js';
+import { ordersByCustomer, scanAll } from '../sink-dynamodb/support.js';
 
 export const stack = loadStackEnv();
+const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
+const kafkaAdmin = kafka.admin();
 const dynamo = localDynamoDb(stack);
 const s3 = localS3(stack);
 const search = new Client({ node: stack.opensearchEndpoint });
@@ -38,25 +45,38 @@ const search = new Client({ node: stack.opensearchEndpoint });
 export const TOPIC = 'pg.public.orders';
 export const SINKS = ['dynamodb', 'opensearch', 's3-archive'] as const;
 export type Sink = (typeof SINKS)[number];
+/** Every function of the stage that reads a stream, and the topic provisioner. */
+export type FunctionName = Sink | 'relay' | 'topicProvisioner';
+/** The stage's source (a created table relayed in CDC mode). */
+const SOURCE = 'customers';
 
-const aggregate = {
-  name: 'orders-by-customer',
-  entity: 'order',
-  groupBy: 'customer_id',
-  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-} as const;
+const aggregate = ordersByCustomer;
 
 /** Every feature the handlers have that a stage can declare (issue 16 item 8). */
-export function parityStage(indexPrefix: string): StageConfig {
+export function parityStage(indexPrefix: string, relayTopic: string): StageConfig {
   return {
     stageName: 'parity',
     kafka: { mode: 'serverless' },
-    topics: [{ name: TOPIC, partitions: 1, format: 'debezium', entity: 'order' }],
+    topics: [
+      { name: TOPIC, partitions: 1, format: 'debezium', entity: 'order' },
+      { name: relayTopic, partitions: 1 },
+    ],
+    sources: [
+      {
+        name: SOURCE,
+        table: { partitionKey: 'id' },
+        mode: 'cdc',
+        entity: 'customer',
+        keyAttributes: ['id'],
+        versionAttribute: 'v',
+        topic: relayTopic,
+      },
+    ],
     sinks: {
       dynamodb: {
         topics: [TOPIC],
         aggregates: [aggregate],
-        projections: [{ entity: 'order', omit: ['note'], rename: { customer_id: 'customerId' } }],
+        projections: [{ entity: 'order', omit: ['note'], rename: { amount: 'total' } }],
       },
       opensearch: { topics: [TOPIC] },
       's3-archive': { topics: [TOPIC] },
@@ -95,12 +115,14 @@ export function synthesize(stage: StageConfig, outdir: string, bundle: boolean):
 type Cfn = { Properties: Record<string, unknown> };
 
 /** The logical id of the AWS::Lambda::Function a construct path belongs to. */
-function functionResource(synth: SynthesizedStage, sink: Sink | 'topicProvisioner'): Cfn {
+function functionResource(synth: SynthesizedStage, sink: FunctionName): Cfn {
   const { stack: s, template } = synth;
   const fn =
     sink === 'topicProvisioner'
       ? s.pipeline.topicProvisioning.function
-      : s.pipeline.sinks.get(sink)?.function;
+      : sink === 'relay'
+        ? s.pipeline.relays.get(SOURCE)?.function
+        : s.pipeline.sinks.get(sink)?.function;
   if (fn === undefined) throw new Error(`no ${sink} function in the stage`);
   const id = (s.resolve(fn.functionName) as { Ref: string }).Ref;
   const resource = template.toJSON().Resources[id] as Cfn | undefined;
@@ -111,7 +133,7 @@ function functionResource(synth: SynthesizedStage, sink: Sink | 'topicProvisione
 /** The function's `Environment.Variables` exactly as the template has them. */
 export function templateEnvironment(
   synth: SynthesizedStage,
-  sink: Sink | 'topicProvisioner',
+  sink: FunctionName,
 ): Record<string, unknown> {
   const env = functionResource(synth, sink).Properties.Environment as
     | { Variables: Record<string, unknown> }
@@ -120,7 +142,7 @@ export function templateEnvironment(
 }
 
 /** The directory of the bundle CDK wrote for the function (asset of its `Code`). */
-export function bundleDirectory(synth: SynthesizedStage, sink: Sink | 'topicProvisioner'): string {
+export function bundleDirectory(synth: SynthesizedStage, sink: FunctionName): string {
   const code = functionResource(synth, sink).Properties.Code as { S3Key: string };
   const hash = code.S3Key.replace(/\.zip$/, '');
   const manifest = JSON.parse(
@@ -138,14 +160,19 @@ export class LocalStores {
   readonly view = uniqueName('parity-view');
   readonly quarantine = uniqueName('parity-quarantine');
   readonly archive = uniqueName('parity-archive');
+  readonly relayTopic = uniqueName('parity-relay');
 
   async create(): Promise<void> {
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ topics: [{ topic: this.relayTopic }], waitForLeaders: true });
     for (const table of [this.ledger, this.view]) await createPkTable(dynamo, table);
     for (const Bucket of [this.quarantine, this.archive])
       await s3.send(new CreateBucketCommand({ Bucket }));
   }
 
   async drop(): Promise<void> {
+    await kafkaAdmin.deleteTopics({ topics: [this.relayTopic] }).catch(() => undefined);
+    await kafkaAdmin.disconnect();
     for (const TableName of [this.ledger, this.view])
       await dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
     for (const bucket of [this.quarantine, this.archive])
@@ -183,9 +210,14 @@ export class LocalStores {
           : [[`https://${domain.domainEndpoint}`, stack.opensearchEndpoint] as const]),
       ].map(([token, local]) => [JSON.stringify(synth.stack.resolve(token)), local]),
     );
+    const clusterArn = JSON.stringify(synth.stack.resolve(pipeline.cluster.clusterArn));
     return Object.fromEntries(
       Object.entries(variables).map(([name, value]) => {
         if (typeof value === 'string') return [name, value];
+        // The local broker speaks plaintext, not MSK IAM: the relay's other documented
+        // target, KAFKA_BROKERS, stands in for the cluster (taken when MSK_CLUSTER_ARN is unset).
+        if (name === EnvVar.mskClusterArn && JSON.stringify(value) === clusterArn)
+          return [EnvVar.kafkaBrokers, stack.kafkaBrokers.join(',')];
         const local = known.get(JSON.stringify(value));
         if (local === undefined)
           throw new Error(`${name}: no local stand-in for ${JSON.stringify(value)}`);
@@ -214,7 +246,7 @@ export function debeziumEvent(): MskEvent {
     value: Buffer.from(
       JSON.stringify({
         before: null,
-        after: { id, customer_id: 'c-1', amount, note: 'internal' },
+        after: { id, customerId: 'c-1', amount, note: 'internal' },
         op: 'c',
         ts_ms: 1_764_151_200_000 + offset,
         source: { name: 'pg', table: 'orders', lsn: 1000 * (offset + 1), ts_ms: 1_764_151_200_000 },
@@ -241,10 +273,10 @@ export async function expectLanded(
   if (sink === 'dynamodb') {
     const items = await scanAll(dynamo, stores.view);
     const order7 = items.find((i) => i.pk === 'order#7');
-    // The projection: `note` omitted, `customer_id` renamed.
-    expect(order7).toMatchObject({ id: 7, customerId: 'c-1', amount: 12.5 });
+    // The projection: `note` omitted, `amount` renamed (the aggregate sums the change's own `amount`).
+    expect(order7).toMatchObject({ id: 7, customerId: 'c-1', total: 12.5 });
     expect(order7).not.toHaveProperty('note');
-    expect(order7).not.toHaveProperty('customer_id');
+    expect(order7).not.toHaveProperty('amount');
     const total = items.find((i) => i.pk === aggregateItemKey(aggregate.name, 'c-1'));
     expect({ count: Number(total?.orderCount), sum: Number(total?.totalSpent) }).toEqual({
       count: 2,
@@ -267,4 +299,53 @@ export async function expectLanded(
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(new RegExp(`^archive/topic=${TOPIC}/dt=2026-11-26/partition=0/`));
   }
+}
+
+/**
+ * The parity stage for one test file: synthesized (with bundling or without) into a fresh
+ * directory and backed by fresh local stores before the tests; all removed after them.
+ */
+export function useDeployedStage(bundle: boolean): {
+  readonly stores: LocalStores;
+  readonly synth: () => SynthesizedStage;
+} {
+  const stores = new LocalStores();
+  const outdir = mkdtempSync(path.join(tmpdir(), 'staysync-stage-'));
+  let synth: SynthesizedStage | undefined;
+  beforeAll(async () => {
+    synth = synthesize(parityStage(stores.indexPrefix, stores.relayTopic), outdir, bundle);
+    await stores.create();
+  }, 600_000);
+  afterAll(async () => {
+    await stores.drop();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+  return {
+    stores,
+    synth: () => {
+      if (synth === undefined) throw new Error('the stage is synthesized in beforeAll');
+      return synth;
+    },
+  };
+}
+
+/** One INSERT of the source table as its DynamoDB stream delivers it to the relay. */
+export const streamEvent = () => ({
+  Records: [
+    streamRecord('INSERT', { newImage: { id: { S: '42' }, v: { N: '3' }, name: { S: 'Ada' } } }),
+  ],
+});
+
+/** The relay published the insert to its topic: keyed `customer:42`, an upsert at 2v. */
+export async function expectRelayed(stores: LocalStores, response: unknown): Promise<void> {
+  expect(response).toEqual({ batchItemFailures: [] });
+  const [record] = await readTopic(kafka, stores.relayTopic, 1);
+  expect(record?.key?.toString()).toBe('customer:42');
+  expect(JSON.parse(String(record?.value))).toMatchObject({
+    entity: 'customer',
+    key: '42',
+    op: 'upsert',
+    version: 6,
+    data: { id: '42', v: 3, name: 'Ada' },
+  });
 }

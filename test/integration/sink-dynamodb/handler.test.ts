@@ -20,6 +20,7 @@ import {
   checkpointOf,
   createTables,
   oracle,
+  ordersByCustomer,
   scanAll,
   viewStates,
 } from './support.js';
@@ -42,13 +43,6 @@ afterAll(async () => {
   for (const drop of drops) await drop();
   await emptyAndDeleteBucket(s3, bucket);
 });
-
-const ordersByCustomer = {
-  name: 'orders-by-customer',
-  entity: 'order',
-  groupBy: 'customerId',
-  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-} as const;
 
 /** Fresh VIEW and LEDGER tables and the real handler over them. */
 async function setup(opts: { aggregates?: boolean; preReadThreshold?: string } = {}) {

@@ -5,4 +5,5 @@
  * `core/errors.ts`, so infra can import it without pulling in SDK code.
  */
 export * from './env.js';
+export * from './opensearch-index.js';
 export * from './pipeline.js';

@@ -1,5 +1,11 @@
 import type { OpenSearchAuth, OpenSearchClientConfig } from '../adapters/opensearch-client.js';
-import { EnvVar, type EnvVarName, optionalEnv, requireEnv } from '../contract/index.js';
+import {
+  EnvVar,
+  optionalEnv,
+  optionalInt,
+  parseOpenSearchIndexEnv,
+  requireEnv,
+} from '../contract/index.js';
 import { ConfigError } from '../core/errors.js';
 import { type BulkLimits, DEFAULT_BULK_LIMITS } from '../core/opensearch/bulk-body.js';
 import { invalidPrefixReason } from '../core/opensearch/index-naming.js';
@@ -27,7 +33,7 @@ export function readOpenSearchSinkConfig(env: NodeJS.ProcessEnv): OpenSearchSink
   const badPrefix = invalidPrefixReason(indexPrefix);
   if (badPrefix !== null) throw new ConfigError(`staysync: ${EnvVar.indexPrefix}: ${badPrefix}`);
   const auth = parseAuth(endpoint, env);
-  const replicas = optionalInt(EnvVar.openSearchNumberOfReplicas, env, 0);
+  const index = parseOpenSearchIndexEnv(env);
   return Object.freeze({
     ...readSinkCommonConfig(env, DEFAULT_SINK_NAME),
     client: Object.freeze({
@@ -36,12 +42,12 @@ export function readOpenSearchSinkConfig(env: NodeJS.ProcessEnv): OpenSearchSink
       requestTimeoutMs: optionalInt(EnvVar.openSearchRequestTimeoutMs, env, 1) ?? 30_000,
     }),
     indexPrefix,
-    indexVersion: optionalInt(EnvVar.openSearchIndexVersion, env, 1) ?? 1,
+    indexVersion: index.indexVersion ?? 1,
     layout: Object.freeze({
-      numberOfShards: optionalInt(EnvVar.openSearchNumberOfShards, env, 1) ?? 1,
+      numberOfShards: index.numberOfShards ?? 1,
       // a single local node can never allocate a replica (the index would stay yellow)
-      numberOfReplicas: replicas ?? (auth.kind === 'none' ? 0 : undefined),
-      extraSettings: parseSettings(optionalEnv(EnvVar.openSearchIndexSettings, env)),
+      numberOfReplicas: index.numberOfReplicas ?? (auth.kind === 'none' ? 0 : undefined),
+      extraSettings: index.extraSettings,
     }),
     bulkLimits: Object.freeze({
       maxActions:
@@ -104,35 +110,4 @@ function parseAuth(endpoint: URL, env: NodeJS.ProcessEnv): OpenSearchAuth {
     );
   }
   return Object.freeze({ kind: 'sigv4', region, service });
-}
-
-function optionalInt(name: EnvVarName, env: NodeJS.ProcessEnv, min: number): number | undefined {
-  const raw = optionalEnv(name, env);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(
-      `staysync: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
-}
-
-/** `OPENSEARCH_INDEX_SETTINGS`: a JSON object of extra index settings. */
-function parseSettings(raw: string | undefined): Readonly<Record<string, unknown>> {
-  if (raw === undefined) return Object.freeze({});
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new ConfigError(
-      `staysync: ${EnvVar.openSearchIndexSettings} is not valid JSON: ${(err as Error).message}`,
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(
-      `staysync: ${EnvVar.openSearchIndexSettings} must be a JSON object of index settings`,
-    );
-  }
-  return Object.freeze(parsed as Record<string, unknown>);
 }

@@ -5,9 +5,15 @@
 import type {
   AggregateSpecJson,
   EnvelopeFormat,
+  ProjectionSpecJson,
   Versioning,
 } from '../../functions/contract/index.js';
-import type { KafkaSpec, SinkKind } from './types.js';
+import type {
+  CreatedSourceTableSpec,
+  ImportedSourceTableSpec,
+  KafkaSpec,
+  SinkKind,
+} from './types.js';
 
 export interface ResolvedTopic {
   readonly name: string;
@@ -34,6 +40,25 @@ export interface ResolvedSink {
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
   readonly aggregates?: readonly AggregateSpecJson[];
+  readonly projections?: readonly ProjectionSpecJson[];
+}
+
+export interface ResolvedSource {
+  readonly name: string;
+  /** the source table's name (known at synth: it is part of every event id) */
+  readonly tableName: string;
+  readonly table:
+    | (CreatedSourceTableSpec & { readonly tableName: string })
+    | ImportedSourceTableSpec;
+  readonly topic: string;
+  /** `STAYSYNC_RELAY_SOURCE`, checked by `parseRelaySource` */
+  readonly relaySourceJson: string;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
 }
 
 export interface ResolvedLifecycle {
@@ -49,6 +74,11 @@ export interface ResolvedOpenSearch {
   readonly masterInstanceType: string;
   readonly volumeSizeGiB: number;
   readonly zoneAwareness: boolean;
+  /**
+   * The sink's `OPENSEARCH_*` index variables (name → value), only those configured;
+   * checked by the sink's parser.
+   */
+  readonly indexEnv: Readonly<Record<string, string>>;
   /** Whether the stack creates the OpenSearch service-linked role. */
   readonly createServiceLinkedRole: boolean;
 }
@@ -57,6 +87,7 @@ export interface ResolvedPipeline {
   readonly stageName: string;
   readonly topics: readonly ResolvedTopic[];
   readonly sinks: readonly ResolvedSink[];
+  readonly sources: readonly ResolvedSource[];
   readonly kafka: KafkaSpec;
   readonly openSearch: ResolvedOpenSearch;
   readonly archive: {
@@ -68,6 +99,7 @@ export interface ResolvedPipeline {
   readonly alarms: {
     readonly offsetLagThreshold: number;
     readonly quarantineThreshold: number;
+    readonly iteratorAgeThresholdSeconds: number;
     readonly alarmTopicArn: string | undefined;
   };
   readonly logRetentionDays: number;

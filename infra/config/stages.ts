@@ -26,6 +26,20 @@ export const stages: Readonly<Record<string, StageConfig>> = {
         batchingWindowSeconds: 30,
       },
     },
+    // An application's table relayed into the log (issue 18): its committed changes become
+    // customer-changes records; the application bumps `version` on every write.
+    sources: [
+      {
+        name: 'customers',
+        table: { partitionKey: 'customerId' },
+        mode: 'cdc',
+        entity: 'customer',
+        keyAttributes: ['customerId'],
+        versionAttribute: 'version',
+        topic: 'customer-changes',
+        ttlDeletes: 'delete',
+      },
+    ],
     // 'create' for the first OpenSearch stage of an account; 'exists' once it has the role.
     openSearch: {
       dataNodes: 1,

@@ -1,6 +1,7 @@
 import type {
   AggregateSpecJson,
   EnvelopeFormat,
+  ProjectionSpecJson,
   Versioning,
 } from '../../functions/contract/index.js';
 
@@ -103,6 +104,76 @@ export interface SinkSpec {
    * @default - none
    */
   readonly aggregates?: readonly AggregateSpecJson[];
+  /**
+   * Declarative projections passed in `STAYSYNC_PIPELINE.projections` (the `dynamodb` sink
+   * only): per entity, which fields the view keeps (`pick`, `omit`) and under which names
+   * (`rename`); checked at synth by the sink's own parsers (`parsePipelineProjections`,
+   * `projectionFromSpec`). docs/sink-dynamodb.md.
+   * @default - none: the view stores each envelope's `data` as it is
+   */
+  readonly projections?: readonly ProjectionSpecJson[];
+}
+
+/** A source table the construct creates, with a `NEW_AND_OLD_IMAGES` stream. */
+export interface CreatedSourceTableSpec {
+  /** Partition key attribute (type S). */
+  readonly partitionKey: string;
+  /** Sort key attribute (type S). @default - none */
+  readonly sortKey?: string;
+  /**
+   * Fixed table name: it is part of every relayed event id (`ddb:<table>/…`), so it must not
+   * change when the table is replaced.
+   * @default `staysync-<stageName>-<source name>`
+   */
+  readonly tableName?: string;
+  /** TTL attribute (epoch seconds) of the table. @default - no TTL */
+  readonly timeToLiveAttribute?: string;
+}
+
+/** An existing table whose stream (`NEW_AND_OLD_IMAGES`) is already enabled. */
+export interface ImportedSourceTableSpec {
+  /** `arn:<partition>:dynamodb:<region>:<account>:table/<name>` */
+  readonly tableArn: string;
+  /** `<tableArn>/stream/<label>` */
+  readonly tableStreamArn: string;
+}
+
+/**
+ * A DynamoDB table whose stream a relay function turns into Kafka records
+ * (functions/relay-dynamodb-streams, docs/relay-dynamodb-streams.md). Checked at synth by
+ * the relay's own parser (`parseRelaySource`).
+ */
+export interface SourceSpec {
+  /** `[a-z][a-z0-9-]{0,31}`, unique in the stage: names the relay (`RELAY_NAME`) and its resources. */
+  readonly name: string;
+  /** Created here (`partitionKey`, …) or imported (`tableArn` + `tableStreamArn`). */
+  readonly table: CreatedSourceTableSpec | ImportedSourceTableSpec;
+  /** `cdc`: the table is the system of record; `outbox`: its outbox items hold envelopes. */
+  readonly mode: 'cdc' | 'outbox';
+  /** Topic the relay produces to; needs a `topics` entry. */
+  readonly topic: string;
+  /** Entity of every item (`cdc` only; required there). */
+  readonly entity?: string;
+  /** Attributes forming an item's key (`cdc` only; required there). */
+  readonly keyAttributes?: readonly string[];
+  /** Numeric attribute the application increases on every write (`cdc` only; required there). */
+  readonly versionAttribute?: string;
+  /** What a TTL expiry becomes (`cdc` only). @default 'delete' */
+  readonly ttlDeletes?: 'delete' | 'ignore';
+  /** Attribute of an outbox item holding the envelope (`outbox` only). @default 'envelope' */
+  readonly envelopeAttribute?: string;
+  /** Stream records per invocation (1-10000). @default 100 */
+  readonly batchSize?: number;
+  /** Batching window in seconds (0-300). @default 0 */
+  readonly batchingWindowSeconds?: number;
+  /** Retries of a failing batch before it goes to the on-failure destination (-1 = until the record expires). @default 10 */
+  readonly retryAttempts?: number;
+  /** Records older than this go to the on-failure destination (-1 = never; else 60-604800). @default -1 */
+  readonly maxRecordAgeSeconds?: number;
+  /** @default 512 */
+  readonly memoryMiB?: number;
+  /** @default 60 */
+  readonly timeoutSeconds?: number;
 }
 
 export interface ServerlessKafkaSpec {
@@ -141,7 +212,30 @@ export interface ImportedKafkaSpec {
 
 export type KafkaSpec = ServerlessKafkaSpec | ProvisionedKafkaSpec | ImportedKafkaSpec;
 
+/**
+ * Settings of the indices the OpenSearch sink creates (one per entity, through its template),
+ * passed as the sink's `OPENSEARCH_*` variables and checked at synth by the sink's own parser
+ * (`parseOpenSearchIndexEnv`, functions/contract/opensearch-index.ts). Mappings are not
+ * configurable: the sink fixes a `strict` root mapping and maps the entity's `data` dynamically.
+ */
+export interface OpenSearchIndexSpec {
+  /** `index.number_of_shards` (OPENSEARCH_NUMBER_OF_SHARDS). @default 1 */
+  readonly numberOfShards?: number;
+  /** `index.number_of_replicas` (OPENSEARCH_NUMBER_OF_REPLICAS). @default - the domain's default (1) */
+  readonly numberOfReplicas?: number;
+  /**
+   * Further index settings merged last (OPENSEARCH_INDEX_SETTINGS), e.g.
+   * `{ 'index.refresh_interval': '5s' }`.
+   * @default - none
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Generation of the physical indices (OPENSEARCH_INDEX_VERSION); raise it to reindex. @default 1 */
+  readonly version?: number;
+}
+
 export interface OpenSearchSpec {
+  /** Index layout of the sink's indices. @default - defaults of OpenSearchIndexSpec */
+  readonly index?: OpenSearchIndexSpec;
   /** @default 'r7g.large.search' */
   readonly instanceType?: string;
   /** @default 2 */
@@ -188,6 +282,8 @@ export interface AlarmSpec {
   readonly offsetLagThreshold?: number;
   /** Quarantined records per 5 minutes above which the sink alarms. @default 0 */
   readonly quarantineThreshold?: number;
+  /** Age (seconds) of the last stream record a relay read above which it alarms. @default 300 */
+  readonly iteratorAgeThresholdSeconds?: number;
   /** SNS topic ARN the alarms notify. @default - alarms without actions */
   readonly alarmTopicArn?: string;
 }
@@ -205,6 +301,8 @@ export interface PipelineSettings {
   readonly stageName: string;
   readonly topics: readonly TopicSpec[];
   readonly sinks: Readonly<Partial<Record<SinkKind, SinkSpec>>>;
+  /** DynamoDB tables relayed into topics (one relay function each). @default - none */
+  readonly sources?: readonly SourceSpec[];
   readonly kafka: KafkaSpec;
   /** Needed when the opensearch sink is configured. @default - defaults of OpenSearchSpec */
   readonly openSearch?: OpenSearchSpec;

@@ -1,10 +1,14 @@
 import {
   ENTITY_PATTERN,
   EnvelopeFormats,
+  EnvVar,
   type PipelineJson,
+  parseOpenSearchIndexEnv,
+  parsePipelineProjections,
   Versionings,
 } from '../../functions/contract/index.js';
 import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js';
+import { projectionFromSpec } from '../../functions/core/dynamodb/projection.js';
 import type {
   ResolvedLifecycle,
   ResolvedPipeline,
@@ -15,12 +19,14 @@ import {
   type ArchiveSpec,
   type KafkaSpec,
   type LifecycleSpec,
+  type OpenSearchIndexSpec,
   type PipelineSettings,
   type SinkKind,
   SinkKinds,
   type SinkSpec,
   type TopicSpec,
 } from './types.js';
+import { resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
 export class PipelineConfigError extends Error {
@@ -149,6 +155,7 @@ function resolveSink(
   p.int(s.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
   p.int(s.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
   checkAggregates(kind, s.aggregates, p);
+  checkProjections(kind, s.projections, p);
   return {
     kind,
     topics: [...(s.topics ?? [])],
@@ -161,6 +168,7 @@ function resolveSink(
     memoryMiB: s.memoryMiB ?? 1024,
     timeoutSeconds: s.timeoutSeconds ?? 120,
     ...(s.aggregates === undefined ? {} : { aggregates: s.aggregates }),
+    ...(s.projections === undefined ? {} : { projections: s.projections }),
   };
 }
 
@@ -174,6 +182,48 @@ function checkAggregates(kind: SinkKind, aggregates: SinkSpec['aggregates'], p: 
   } catch (err) {
     p.check(false, `${at}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Projections are the DynamoDB sink's, checked as its cold start checks them: shape by the
+ * contract's parser, meaning (no rename onto a reserved view name, …) by the core's.
+ */
+function checkProjections(kind: SinkKind, projections: SinkSpec['projections'], p: Problems) {
+  if (projections === undefined) return;
+  const at = `sinks.${kind}.projections`;
+  p.check(kind === 'dynamodb', `${at}: only the dynamodb sink applies projections`);
+  try {
+    const specs = parsePipelineProjections(JSON.stringify({ topics: {}, projections }));
+    specs.forEach(projectionFromSpec);
+    const entities = specs.map((x) => x.entity);
+    p.check(new Set(entities).size === entities.length, `${at}: one projection per entity`);
+  } catch (err) {
+    p.check(false, `${at}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The OpenSearch sink's index variables for `index`, checked by the parser the sink runs at
+ * its cold start (functions/contract/opensearch-index.ts).
+ */
+function resolveIndexEnv(
+  index: OpenSearchIndexSpec | undefined,
+  p: Problems,
+): Readonly<Record<string, string>> {
+  const env: Record<string, string> = {};
+  if (index?.numberOfShards !== undefined)
+    env[EnvVar.openSearchNumberOfShards] = String(index.numberOfShards);
+  if (index?.numberOfReplicas !== undefined)
+    env[EnvVar.openSearchNumberOfReplicas] = String(index.numberOfReplicas);
+  if (index?.settings !== undefined)
+    env[EnvVar.openSearchIndexSettings] = JSON.stringify(index.settings);
+  if (index?.version !== undefined) env[EnvVar.openSearchIndexVersion] = String(index.version);
+  try {
+    parseOpenSearchIndexEnv(env);
+  } catch (err) {
+    p.check(false, `openSearch.index: ${(err as Error).message}`);
+  }
+  return env;
 }
 
 function resolveLifecycle(
@@ -291,6 +341,11 @@ export function validatePipelineSettings(
     }
   }
   p.check(sinks.length > 0, 'sinks must configure at least one sink');
+  const sources = (s.sources ?? []).map((src, i) => resolveSource(src, i, s.stageName, names, p));
+  p.check(
+    new Set(sources.map((x) => x.name)).size === sources.length,
+    'sources must have unique names',
+  );
   // A stage's mappings share one provisioned poller group (stream-settings.ts). "You can group
   // up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
   // cannot exceed 2000" (ProvisionedPollerConfig, AWS Lambda API reference).
@@ -326,6 +381,7 @@ export function validatePipelineSettings(
     'openSearch.masterNodes must be 0, 3 or 5',
   );
   const zoneAwareness = os.zoneAwareness ?? dataNodes > 1;
+  const indexEnv = resolveIndexEnv(os.index, p);
   if (sinks.some((k) => k.kind === 'opensearch')) {
     p.check(
       os.serviceLinkedRole === 'create' || os.serviceLinkedRole === 'exists',
@@ -343,6 +399,7 @@ export function validatePipelineSettings(
   );
   p.int(s.alarms?.offsetLagThreshold, 'alarms.offsetLagThreshold', 1, Number.MAX_SAFE_INTEGER);
   p.int(s.alarms?.quarantineThreshold, 'alarms.quarantineThreshold', 0, Number.MAX_SAFE_INTEGER);
+  p.int(s.alarms?.iteratorAgeThresholdSeconds, 'alarms.iteratorAgeThresholdSeconds', 1, 604_800);
   if (s.alarms?.alarmTopicArn !== undefined) {
     p.check(
       /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(s.alarms.alarmTopicArn),
@@ -372,6 +429,7 @@ export function validatePipelineSettings(
     stageName: s.stageName,
     topics,
     sinks,
+    sources,
     kafka: s.kafka,
     openSearch: {
       instanceType: os.instanceType ?? 'r7g.large.search',
@@ -380,6 +438,7 @@ export function validatePipelineSettings(
       masterInstanceType: os.masterInstanceType ?? 'm7g.large.search',
       volumeSizeGiB: os.volumeSizeGiB ?? 20,
       zoneAwareness,
+      indexEnv,
       createServiceLinkedRole: os.serviceLinkedRole === 'create',
     },
     archive: { prefix, lifecycle: archiveLifecycle, projectionStartDate },
@@ -387,6 +446,7 @@ export function validatePipelineSettings(
     alarms: {
       offsetLagThreshold: s.alarms?.offsetLagThreshold ?? 10_000,
       quarantineThreshold: s.alarms?.quarantineThreshold ?? 0,
+      iteratorAgeThresholdSeconds: s.alarms?.iteratorAgeThresholdSeconds ?? 300,
       alarmTopicArn: s.alarms?.alarmTopicArn,
     },
     logRetentionDays,
@@ -398,8 +458,8 @@ export function validatePipelineSettings(
 
 /**
  * The `STAYSYNC_PIPELINE` JSON for one sink (the schema of functions/contract/pipeline.ts):
- * the settings of each topic it consumes (`format` and `entity` only when set) and its
- * aggregates (when declared).
+ * the settings of each topic it consumes (`format` and `entity` only when set), its
+ * aggregates and its projections (when declared).
  */
 export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): string {
   const topics: Record<string, PipelineJson['topics'][string]> = {};
@@ -412,7 +472,10 @@ export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): st
       ...(topic.entity === undefined ? {} : { entity: topic.entity }),
     };
   }
-  const json: PipelineJson =
-    sink.aggregates === undefined ? { topics } : { topics, aggregates: sink.aggregates };
+  const json: PipelineJson = {
+    topics,
+    ...(sink.aggregates === undefined ? {} : { aggregates: sink.aggregates }),
+    ...(sink.projections === undefined ? {} : { projections: sink.projections }),
+  };
   return JSON.stringify(json);
 }

@@ -23,6 +23,11 @@ const TABLE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/** One identity statement on the function's role. */
+const allow = (fn: HouseFunction, actions: string[], resources: string[]): void => {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+};
+
 export function bindLedger(fn: HouseFunction, table: dynamodb.ITable): void {
   fn.addEnvironment(EnvVar.ledgerTable, table.tableName);
   table.grant(fn, ...TABLE_ACTIONS);
@@ -60,15 +65,55 @@ export function bindArchive(fn: HouseFunction, bucket: s3.IBucket, prefix: strin
   );
 }
 
-export function bindSearch(fn: HouseFunction, search: SearchDomain, indexPrefix: string): void {
+/**
+ * The domain, the index prefix and the index layout variables (`indexEnv`: the
+ * `OPENSEARCH_*` index variables validate.ts built and checked with the sink's parser).
+ */
+export function bindSearch(
+  fn: HouseFunction,
+  search: SearchDomain,
+  indexPrefix: string,
+  indexEnv: Readonly<Record<string, string>>,
+): void {
   fn.addEnvironment(EnvVar.openSearchEndpoint, `https://${search.domain.domainEndpoint}`);
   fn.addEnvironment(EnvVar.indexPrefix, indexPrefix);
+  for (const [name, value] of Object.entries(indexEnv)) fn.addEnvironment(name, value);
   search.allowFunction(fn);
 }
 
 export function bindPipeline(fn: HouseFunction, sinkName: string, pipelineJson: string): void {
   fn.addEnvironment(EnvVar.sinkName, sinkName);
   fn.addEnvironment(EnvVar.pipeline, pipelineJson);
+}
+
+/**
+ * The relay's source (`STAYSYNC_RELAY_SOURCE`, the JSON validate.ts checked with
+ * `parseRelaySource`) and its name (`RELAY_NAME`). Reading the stream is granted by the
+ * DynamoDB event source itself (`grantStreamRead`).
+ */
+export function bindRelaySource(fn: HouseFunction, name: string, relaySourceJson: string): void {
+  fn.addEnvironment(EnvVar.relaySource, relaySourceJson);
+  fn.addEnvironment(EnvVar.relayName, name);
+}
+
+/**
+ * The MSK cluster a kafkajs idempotent producer writes to with IAM auth (`MSK_CLUSTER_ARN`),
+ * and exactly what it calls:
+ * - `kafka:GetBootstrapBrokers` on the cluster (the relay looks the SASL/IAM brokers up);
+ * - "Produce data idempotently": `kafka-cluster:Connect`, `DescribeTopic`, `WriteData` and
+ *   `WriteDataIdempotently` ("Common use cases for client authorization policy", MSK developer
+ *   guide, https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control-use-cases.html);
+ *   `Connect` and `WriteDataIdempotently` are cluster actions, `DescribeTopic` and `WriteData`
+ *   topic actions, granted on this one topic's ARN.
+ */
+export function bindKafkaProducer(fn: HouseFunction, cluster: KafkaCluster, topic: string): void {
+  fn.addEnvironment(EnvVar.mskClusterArn, cluster.clusterArn);
+  allow(
+    fn,
+    ['kafka:GetBootstrapBrokers', 'kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+    [cluster.clusterArn],
+  );
+  allow(fn, ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], [cluster.topicArn(topic)]);
 }
 
 /**
@@ -81,26 +126,23 @@ export function bindKafkaConsumer(
   topics: readonly string[],
   groups: readonly string[],
 ): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: [
-        'kafka-cluster:Connect',
-        'kafka-cluster:DescribeClusterDynamicConfiguration',
-        'kafka:DescribeClusterV2',
-      ],
-      resources: [cluster.clusterArn],
-    }),
+  allow(
+    fn,
+    [
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeClusterDynamicConfiguration',
+      'kafka:DescribeClusterV2',
+    ],
+    [cluster.clusterArn],
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-      resources: topics.map((t) => cluster.topicArn(t)),
-    }),
+  allow(
+    fn,
+    ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+    topics.map((t) => cluster.topicArn(t)),
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      resources: groups.map((g) => cluster.groupArn(g)),
-    }),
+  allow(
+    fn,
+    ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+    groups.map((g) => cluster.groupArn(g)),
   );
 }

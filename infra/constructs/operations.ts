@@ -47,6 +47,17 @@ export function consumerLagMetric(clusterName: string, m: MonitoredMapping): clo
   });
 }
 
+/**
+ * How far a stream-reading function is behind: `AWS/Lambda` `IteratorAge` (milliseconds, "the
+ * age of the last record in the event", for event source mappings that read from streams,
+ * DynamoDB among them) with the `FunctionName` dimension ("Types of metrics for Lambda
+ * functions", AWS Lambda developer guide,
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
+ */
+export function iteratorAgeMetric(fn: lambda.IFunction): cloudwatch.Metric {
+  return fn.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES });
+}
+
 export interface MonitoredSink {
   /** SINK_NAME of the function: the `sink` dimension of its metrics. */
   readonly sinkName: string;
@@ -64,6 +75,10 @@ export interface OperationsProps {
     readonly name: string;
     readonly function: lambda.IFunction;
   }[];
+  /** Relay functions: each gets an IteratorAge alarm (and Errors/Throttles). @default - none */
+  readonly relays?: readonly { readonly name: string; readonly function: lambda.IFunction }[];
+  /** IteratorAge (seconds) above which a relay alarms. @default 300 */
+  readonly iteratorAgeThresholdSeconds?: number;
   readonly failureBucket: s3.IBucket;
   readonly offsetLagThreshold: number;
   readonly quarantineThreshold: number;
@@ -155,8 +170,32 @@ export class Operations extends Construct {
       );
     }
 
+    const relayWidgets: cloudwatch.IWidget[] = [];
+    for (const relay of props.relays ?? []) {
+      const age = iteratorAgeMetric(relay.function);
+      const thresholdSeconds = props.iteratorAgeThresholdSeconds ?? 300;
+      alarm(`IteratorAge-relay-${relay.name}`, {
+        alarmDescription: `staysync ${props.stageName}: relay ${relay.name} reads stream records older than ${thresholdSeconds} s (it falls behind its table)`,
+        metric: age,
+        threshold: thresholdSeconds * 1000,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Lambda emits IteratorAge per batch: no write to the table, no batch, no datapoint.
+        // A stuck mapping shows as Errors (function) or FailureDestinationArrivals instead.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      relayWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `relay ${relay.name}: iterator age (ms)`,
+          left: [age],
+          width: 8,
+        }),
+      );
+    }
+
     const functions = [
       ...props.sinks.map((s) => ({ name: s.sinkName, function: s.function })),
+      ...(props.relays ?? []).map((r) => ({ name: `relay-${r.name}`, function: r.function })),
       ...props.otherFunctions,
     ];
     const errorWidgets: cloudwatch.IWidget[] = [];
@@ -215,6 +254,7 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(...lagWidgets);
     this.dashboard.addWidgets(...outcomeWidgets);
     this.dashboard.addWidgets(...errorWidgets);
+    if (relayWidgets.length > 0) this.dashboard.addWidgets(...relayWidgets);
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'On-failure destination arrivals',

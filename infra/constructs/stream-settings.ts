@@ -1,8 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { ManagedKafkaEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type {
+  DynamoEventSourceProps,
+  ManagedKafkaEventSourceProps,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { ResolvedSink } from '../config/resolved.js';
+import type { ResolvedSink, ResolvedSource } from '../config/resolved.js';
 import { LeastPrivilegeS3OnFailureDestination } from './failure-destination.js';
 
 /**
@@ -20,6 +23,27 @@ export const consumerGroupId = (stageName: string, sink: string, topic: string):
  * API reference). validate.ts enforces both limits.
  */
 export const pollerGroupName = (stageName: string): string => `staysync-${stageName}`;
+
+/**
+ * The error handling both kinds of mapping share: partial batch responses, bisect, bounded
+ * retries, a maximum record age only when configured, the least-privilege S3 on-failure
+ * destination.
+ */
+function errorHandling(
+  limits: { readonly retryAttempts: number; readonly maxRecordAgeSeconds: number },
+  failureBucket: s3.IBucket,
+) {
+  return {
+    reportBatchItemFailures: true,
+    bisectBatchOnError: true,
+    retryAttempts: limits.retryAttempts,
+    // -1 (the default: never discard) is expressed by omission: CDK only accepts 60 s to 7 days.
+    ...(limits.maxRecordAgeSeconds === -1
+      ? {}
+      : { maxRecordAge: Duration.seconds(limits.maxRecordAgeSeconds) }),
+    onFailure: new LeastPrivilegeS3OnFailureDestination(failureBucket),
+  } as const;
+}
 
 /**
  * Every stream setting of a sink's mapping, in one place (STYLE: "stream settings are
@@ -58,14 +82,7 @@ export function kafkaStreamSettings(args: {
       maximumPollers: sink.maximumPollers,
       pollerGroupName: pollerGroupName(args.stageName),
     },
-    reportBatchItemFailures: true,
-    bisectBatchOnError: true,
-    retryAttempts: sink.retryAttempts,
-    // -1 (the MSK default) is expressed by omission: CDK only accepts 60 s to 7 days here.
-    ...(sink.maxRecordAgeSeconds === -1
-      ? {}
-      : { maxRecordAge: Duration.seconds(sink.maxRecordAgeSeconds) }),
-    onFailure: new LeastPrivilegeS3OnFailureDestination(args.failureBucket),
+    ...errorHandling(sink, args.failureBucket),
     metricsConfig: {
       metrics: [
         lambda.MetricType.EVENT_COUNT,
@@ -73,5 +90,37 @@ export function kafkaStreamSettings(args: {
         lambda.MetricType.KAFKA_METRICS,
       ],
     },
+  };
+}
+
+/**
+ * Every stream setting of a relay's DynamoDB Streams mapping, in one place.
+ *
+ * - TRIM_HORIZON: a new relay starts at the oldest record the stream keeps (24 hours).
+ * - reportBatchItemFailures: the relay answers the first failed record's sequence number, so
+ *   the shard resumes there and nothing before it is published twice.
+ * - bisectBatchOnError: a record that crashes the function is isolated; halving does not
+ *   count against the retries ("Retain discarded records for a DynamoDB event source in
+ *   Lambda", AWS Lambda developer guide,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html).
+ * - retryAttempts bounds how long a failing batch blocks its shard; then the batch's metadata
+ *   and invocation record go to the on-failure destination. That page lists SNS, SQS, S3 (and
+ *   Kafka) as destinations for DynamoDB mappings, as does the CloudFormation reference
+ *   (AWS::Lambda::EventSourceMapping OnFailure); the S3 bucket is the one the Kafka mappings
+ *   use, granted `s3:PutObject` + `s3:ListBucket` only.
+ * - maxRecordAge stays infinite unless configured: a change must not be skipped silently.
+ * - parallelizationFactor stays 1: one batch per shard at a time keeps per-item order simple.
+ */
+export function relayStreamSettings(args: {
+  readonly source: ResolvedSource;
+  readonly failureBucket: s3.IBucket;
+}): DynamoEventSourceProps {
+  const { source } = args;
+  return {
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: source.batchSize,
+    maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds),
+    ...errorHandling(source, args.failureBucket),
+    parallelizationFactor: 1,
   };
 }

@@ -24,6 +24,7 @@ import { KafkaCluster } from './kafka-cluster.js';
 import { Network } from './network.js';
 import { type MonitoredSink, Operations } from './operations.js';
 import { SearchDomain } from './search-domain.js';
+import { SourceRelay } from './source-relay.js';
 import { consumerGroupId, kafkaStreamSettings } from './stream-settings.js';
 import { PipelineTables } from './tables.js';
 import { TopicProvisioning } from './topic-provisioning.js';
@@ -40,6 +41,8 @@ export interface FunctionEntries {
   readonly 's3-archive'?: string;
   /** @default `<repo>/functions/topic-provisioner/handler.ts` */
   readonly topicProvisioner?: string;
+  /** @default `<repo>/functions/relay-dynamodb-streams/handler.ts` */
+  readonly relay?: string;
 }
 
 export interface SyncPipelineProps extends PipelineSettings {
@@ -83,6 +86,8 @@ export class SyncPipeline extends Construct {
   readonly catalog: ArchiveCatalog;
   readonly topicProvisioning: TopicProvisioning;
   readonly sinks: ReadonlyMap<SinkKind, SinkDeployment>;
+  /** One relay per configured source, by source name. */
+  readonly relays: ReadonlyMap<string, SourceRelay>;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SyncPipelineProps) {
@@ -171,7 +176,7 @@ export class SyncPipeline extends Construct {
       bindQuarantine(fn, this.buckets.quarantine);
       if (sink.kind === 'dynamodb') bindView(fn, this.tables.view);
       if (sink.kind === 'opensearch' && this.search !== undefined)
-        bindSearch(fn, this.search, config.indexPrefix);
+        bindSearch(fn, this.search, config.indexPrefix, config.openSearch.indexEnv);
       if (sink.kind === 's3-archive') bindArchive(fn, this.buckets.archive, config.archive.prefix);
       bindKafkaConsumer(
         fn,
@@ -203,6 +208,25 @@ export class SyncPipeline extends Construct {
     }
     this.sinks = sinks;
 
+    const relays = new Map<string, SourceRelay>();
+    for (const source of config.sources) {
+      const relay = new SourceRelay(this, `Source-${source.name}`, {
+        source,
+        entry: entry('relay', 'relay-dynamodb-streams'),
+        stageName: config.stageName,
+        cluster: this.cluster,
+        network: this.network,
+        quarantine: this.buckets.quarantine,
+        failures: this.buckets.failures,
+        logRetention: retention,
+        removalPolicy: removal,
+      });
+      // The relay produces to its topic: the topic must exist before the first batch.
+      relay.function.node.addDependency(this.topicProvisioning.resourceOf(source.topic));
+      relays.set(source.name, relay);
+    }
+    this.relays = relays;
+
     const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
       sinkName: s.kind,
       function: s.function,
@@ -216,6 +240,8 @@ export class SyncPipeline extends Construct {
       clusterName: this.cluster.name,
       sinks: monitored,
       otherFunctions: [{ name: 'topic-provisioner', function: this.topicProvisioning.function }],
+      relays: [...relays.entries()].map(([name, r]) => ({ name, function: r.function })),
+      iteratorAgeThresholdSeconds: config.alarms.iteratorAgeThresholdSeconds,
       failureBucket: this.buckets.failures,
       offsetLagThreshold: config.alarms.offsetLagThreshold,
       quarantineThreshold: config.alarms.quarantineThreshold,

@@ -23,8 +23,10 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
   const partition = '<AWS::Partition>';
   const managed = (name: string) =>
     nag(`IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/${name}]`);
+  const relays = [...pipeline.relays.values()].map((r) => r.function);
   const functions = [
     ...[...pipeline.sinks.values()].map((s) => s.function),
+    ...relays,
     pipeline.topicProvisioning.function,
   ];
   const resolveId = (token: string) =>
@@ -46,7 +48,7 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
       {
         id: nag('IAM5[Resource::*]'),
         reason:
-          'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) use "*": X-Ray supports no resource-level permissions. test/infra asserts no other "*" statement exists.',
+          'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) and, on a relay, dynamodb:ListStreams (added by the DynamoDB event source) use "*": neither supports resource-level permissions. test/infra asserts no other "*" statement exists.',
       },
     );
   }
@@ -54,6 +56,17 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
   const failuresId = resolveId(pipeline.buckets.failures.bucketArn);
   const quarantineId = resolveId(pipeline.buckets.quarantine.bucketArn);
   const archiveId = resolveId(pipeline.buckets.archive.bucketArn);
+  /** The failure-destination and quarantine object grants of a function writing both. */
+  const bucketAcks = (writer: string, quarantined: string): Suppression[] => [
+    {
+      id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
+      reason: `s3:PutObject only, as the Lambda guide lists for an S3 on-failure destination (${writer}'s mapping): Lambda names each discarded-batch object itself, so no narrower key exists. The bucket only receives this pipeline's discarded batches.`,
+    },
+    {
+      id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
+      reason: `The ${writer} writes one quarantine object per ${quarantined}: any key of the quarantine bucket, which is dedicated to this pipeline.`,
+    },
+  ];
   for (const sink of pipeline.sinks.values()) {
     ack(
       sink.function,
@@ -62,16 +75,16 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
         reason:
           'Added by ManagedKafkaEventSource itself (aws-cdk-lib): the MSK pollers need its ENI and kafka:Describe* actions; the data-plane access is granted separately, scoped to cluster/topic/group ARNs.',
       },
-      {
-        id: nag(`IAM5[Resource::<${failuresId}.Arn>/*]`),
-        reason:
-          "s3:PutObject only, as the Lambda guide lists for a Kafka S3 on-failure destination: Lambda names each discarded-batch object itself, so no narrower key exists. The bucket only receives this pipeline's discarded batches.",
-      },
-      {
-        id: nag(`IAM5[Resource::<${quarantineId}.Arn>/*]`),
-        reason:
-          'The sink writes one quarantine object per poison record under keys derived from sink/topic/partition/offset: any key of the quarantine bucket, which is dedicated to this pipeline.',
-      },
+      ...bucketAcks('sink', 'poison record under keys derived from sink/topic/partition/offset'),
+    );
+  }
+  for (const relay of relays) {
+    ack(
+      relay,
+      ...bucketAcks(
+        'relay',
+        'unconvertible stream record under keys derived from relay/shard/sequence number',
+      ),
     );
   }
   const archive = pipeline.sinks.get('s3-archive');

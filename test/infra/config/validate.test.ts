@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { EnvVar, parseOpenSearchIndexEnv } from '../../../functions/contract/index.js';
 import {
   parsePipelineAggregates,
   parsePipelineConfig,
+  parsePipelineProjections,
 } from '../../../functions/contract/pipeline.js';
 import { stages } from '../../../infra/config/stages.js';
 import type { PipelineSettings } from '../../../infra/config/types.js';
@@ -189,5 +191,115 @@ describe('stage configuration', () => {
         expect.stringMatching(/sinks\.opensearch\.aggregates: only the dynamodb sink/),
       ]),
     );
+  });
+
+  it('passes projections to the dynamodb sink in STAYSYNC_PIPELINE, as it parses them', () => {
+    const projections = [{ entity: 'order', omit: ['note'], rename: { id: 'orderId' } }];
+    const r = validatePipelineSettings({
+      ...valid,
+      sinks: { dynamodb: { topics: ['orders'], projections } },
+    });
+    const json = pipelineJson(r, r.sinks[0] as (typeof r.sinks)[number]);
+    expect(parsePipelineProjections(json)).toEqual(projections);
+  });
+
+  it('rejects projections the sink would refuse at cold start, and on other sinks', () => {
+    const problems = problemsOf({
+      ...valid,
+      sinks: {
+        dynamodb: { topics: ['orders'], projections: [{ entity: 'order', rename: { id: 'pk' } }] },
+        's3-archive': { topics: ['orders'], projections: [{ entity: 'order', pick: [''] }] },
+      },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^sinks\.dynamodb\.projections: projection order: rename id → pk: pk is reserved/,
+      ),
+      'sinks.s3-archive.projections: only the dynamodb sink applies projections',
+      expect.stringMatching(
+        /^sinks\.s3-archive\.projections: staysync: \w+\.projections\[0\]\.pick must be a list/,
+      ),
+    ]);
+    expect(
+      problemsOf({
+        ...valid,
+        sinks: {
+          dynamodb: { topics: ['orders'], projections: [{ entity: 'a' }, { entity: 'a' }] },
+        },
+      }),
+    ).toEqual(['sinks.dynamodb.projections: one projection per entity']);
+  });
+
+  it('turns openSearch.index into the sink variables its own parser reads back', () => {
+    const settings = { 'index.refresh_interval': '5s' };
+    const r = validatePipelineSettings({
+      ...valid,
+      openSearch: { index: { numberOfShards: 3, numberOfReplicas: 0, settings, version: 2 } },
+    });
+    expect(r.openSearch.indexEnv[EnvVar.openSearchNumberOfShards]).toBe('3');
+    expect(parseOpenSearchIndexEnv(r.openSearch.indexEnv)).toEqual({
+      numberOfShards: 3,
+      numberOfReplicas: 0,
+      extraSettings: settings,
+      indexVersion: 2,
+    });
+    expect(validatePipelineSettings(valid).openSearch.indexEnv).toEqual({});
+    expect(problemsOf({ ...valid, openSearch: { index: { numberOfShards: 0 } } })).toEqual([
+      `openSearch.index: staysync: ${EnvVar.openSearchNumberOfShards} must be an integer ≥ 1, got "0"`,
+    ]);
+  });
+
+  it("rejects a source the relay's own parser would refuse, and one on an unknown topic or stream", () => {
+    const problems = problemsOf({
+      ...valid,
+      sources: [
+        {
+          name: 'cust',
+          table: { partitionKey: 'id' },
+          mode: 'cdc',
+          entity: 'customer',
+          versionAttribute: 'v',
+          topic: 'orders',
+        },
+        {
+          name: 'shop',
+          table: {
+            tableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/shop',
+            tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/other/stream/1',
+          },
+          mode: 'outbox',
+          topic: 'missing',
+        },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^sources\[0\] \("cust"\) is invalid:\n- keyAttributes must be a non-empty list/,
+      ),
+      'sources[1] ("shop").topic names "missing", which is not in topics[]',
+      expect.stringMatching(
+        /^sources\[1\] \("shop"\)\.table\.tableStreamArn must be the table's stream ARN/,
+      ),
+    ]);
+  });
+
+  it('fills source defaults and names a created table after the stage and the source', () => {
+    const r = validatePipelineSettings({
+      ...valid,
+      sources: [{ name: 'shop', table: { partitionKey: 'pk' }, mode: 'outbox', topic: 'orders' }],
+    });
+    expect(r.sources[0]).toMatchObject({
+      tableName: 'staysync-test-shop',
+      batchSize: 100,
+      batchingWindowSeconds: 0,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: -1,
+    });
+    expect(JSON.parse(r.sources[0]?.relaySourceJson ?? '{}')).toEqual({
+      mode: 'outbox',
+      table: 'staysync-test-shop',
+      topic: 'orders',
+      envelopeAttribute: 'envelope',
+    });
   });
 });

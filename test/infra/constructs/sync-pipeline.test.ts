@@ -79,9 +79,12 @@ describe('event source mappings', () => {
       },
     });
     expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(3);
-    expect(
-      Object.keys(s.dev.template.findResources('AWS::Lambda::EventSourceMapping')),
-    ).toHaveLength(6);
+    const devMappings = Object.values(
+      s.dev.template.findResources('AWS::Lambda::EventSourceMapping'),
+    ) as { Properties: { Topics?: string[] } }[];
+    // 6 MSK mappings (sink × topic) and the relay's DynamoDB stream mapping.
+    expect(devMappings.filter((m) => m.Properties.Topics !== undefined)).toHaveLength(6);
+    expect(devMappings).toHaveLength(7);
   });
 
   it('sends discarded batches to the failure bucket and starts each mapping after its topic exists', () => {
@@ -159,13 +162,15 @@ describe('IAM grants', () => {
     ).toEqual([CLUSTER]);
   });
 
-  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+  it('uses Resource "*" only for X-Ray and dynamodb:ListStreams, which have no resource-level permissions', () => {
     for (const { template } of Object.values(s)) {
       for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
         for (const st of (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } })
           .Properties.PolicyDocument.Statement) {
           if (resourcesOf(st).includes('*')) {
-            expect(actionsOf(st).every((a) => a.startsWith('xray:'))).toBe(true);
+            expect(
+              actionsOf(st).every((a) => a.startsWith('xray:') || a === 'dynamodb:ListStreams'),
+            ).toBe(true);
           }
         }
       }
@@ -279,7 +284,7 @@ describe('topics', () => {
 
 describe('stores', () => {
   it('creates the ledger and view tables with pk, TTL on expiresAt, PITR and on-demand billing', () => {
-    const { template } = s.dev;
+    const { template } = s.imp;
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(tables).toHaveLength(2);
     template.allResourcesProperties('AWS::DynamoDB::Table', {

@@ -4,12 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../functions/contract/env.js';
 import { createHandler } from '../../../functions/relay-dynamodb-streams/create-handler.js';
 import { createHandler as createViewHandler } from '../../../functions/sink-dynamodb/create-handler.js';
-import {
-  buildMskEvent,
-  type FetchedRecord,
-  fromKafkaJsMessage,
-} from '../../../local/esm/event-builder.js';
+import { buildMskEvent } from '../../../local/esm/event-builder.js';
 import { emptyAndDeleteBucket, localDynamoDb, localS3, uniqueName } from '../../support/aws.js';
+import { readTopic as readKafkaTopic } from '../../support/kafka-topic.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { streamRecord } from '../../unit/relay-dynamodb-streams/stream-records.js';
 import { createTables, viewStates } from '../sink-dynamodb/support.js';
@@ -67,26 +64,7 @@ const item = (id: string, v: number, name = `n${v}`) => ({
 });
 
 /** Everything in the topic, from offset 0, per partition in offset order. */
-async function readTopic(expected: number): Promise<FetchedRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('relay-it-reader') });
-  const records: FetchedRecord[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${records.length}/${expected}`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        records.push(fromKafkaJsMessage(topic, partition, 'CREATE_TIME', message));
-        if (records.length >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
+const readTopic = (expected: number) => readKafkaTopic(kafka, topic, expected);
 
 describe('the relay on the real stack', () => {
   const history = [
@@ -175,19 +153,7 @@ describe('the relay on the real stack', () => {
     });
     const row = (v: number) => ({ pk: { S: 'acct-1' }, sk: { S: 'meta' }, v: { N: String(v) } });
     await relay({ Records: [streamRecord('INSERT', { newImage: row(1) })] });
-    const consumer = kafka.consumer({ groupId: uniqueName('relay-it-pk-reader') });
-    const fetched: FetchedRecord[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: pkTopic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          fetched.push(fromKafkaJsMessage(pkTopic, partition, 'CREATE_TIME', message));
-          resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const fetched = await readKafkaTopic(kafka, pkTopic, 1);
     const viewEnv = {
       ...stack.vars,
       [EnvVar.ledgerTable]: tables.ledger,

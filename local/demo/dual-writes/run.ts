@@ -92,6 +92,27 @@ interface Intent {
   readonly pause: readonly [number, number];
   /** where the dual writer dies: after the table write, after the index write, or never */
   readonly crashAfter: 'table' | 'search' | undefined;
+  /** starts only once this intent's table write committed (the closing burst's second write) */
+  readonly after?: number;
+}
+
+/** Resolves when an intent's table write committed; one per intent and per way of writing. */
+type Commits = (n: number) => { readonly done: Promise<void>; readonly mark: () => void };
+
+function commitSignals(): Commits {
+  const signals = new Map<number, { done: Promise<void>; mark: () => void }>();
+  return (n) => {
+    let signal = signals.get(n);
+    if (signal === undefined) {
+      let mark = () => undefined as void;
+      const done = new Promise<void>((resolve) => {
+        mark = resolve;
+      });
+      signal = { done, mark };
+      signals.set(n, signal);
+    }
+    return signal;
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -207,10 +228,12 @@ export async function runDualWrites(options: DualWriteOptions): Promise<DualWrit
       }
     })();
     const crashes = await Promise.all([
-      writeTwice(intents, options, (intent) =>
-        dualWrite(ddb, s3, opensearch, tables.dual, dual, intent),
+      writeTwice(intents, options, (intent, committed) =>
+        dualWrite(ddb, s3, opensearch, tables.dual, dual, intent, committed),
       ),
-      writeTwice(intents, options, (intent) => logWrite(ddb, tables.log, intent)),
+      writeTwice(intents, options, (intent, committed) =>
+        logWrite(ddb, tables.log, intent, committed),
+      ),
     ]);
     writing = false;
     await sampler;
@@ -273,41 +296,55 @@ export async function runDualWrites(options: DualWriteOptions): Promise<DualWrit
 }
 
 /**
- * The seeded writes: random customers, then a closing burst of two back-to-back writes per
- * customer (a retried request, two browser tabs), which two writers pick up at once: the
- * race the demo is about, at the moment nothing later can paper over it.
+ * The seeded writes: random customers, then a closing burst of two writes per customer
+ * (a retried request, two browser tabs): the first commits to the table and then stalls
+ * (a GC pause, a slow network) before its other writes; the second starts once the first
+ * committed and writes everything at once. The table ends at the second write; a store
+ * written by the application ends at whichever write reached it last: the first. That is
+ * the race the demo is about, at the moment nothing later can paper over it.
  */
 function workload(options: DualWriteOptions): Intent[] {
   const random = seeded(options.seed);
-  const burst = Math.min(options.writes, 2 * options.keys);
-  return Array.from({ length: options.writes }, (_, i) => {
+  const pairs = Math.min(options.keys, Math.floor(options.writes / 2));
+  const body = options.writes - 2 * pairs;
+  const pause = () =>
+    [random.int(options.maxDelayMs + 1), random.int(options.maxDelayMs + 1)] as const;
+  const crash = (): Intent['crashAfter'] => {
     const roll = random.next();
-    const inBurst = i >= options.writes - burst;
-    const key = inBurst
-      ? `c${Math.floor((i - (options.writes - burst)) / 2) % options.keys}`
-      : `c${random.int(options.keys)}`;
-    return {
-      n: i + 1,
-      key,
-      pause: [random.int(options.maxDelayMs + 1), random.int(options.maxDelayMs + 1)] as const,
-      crashAfter:
-        roll < options.crashRate / 2 ? 'table' : roll < options.crashRate ? 'search' : undefined,
-    };
-  });
+    return roll < options.crashRate / 2 ? 'table' : roll < options.crashRate ? 'search' : undefined;
+  };
+  const intents: Intent[] = Array.from({ length: body }, (_, i) => ({
+    n: i + 1,
+    key: `c${random.int(options.keys)}`,
+    pause: pause(),
+    crashAfter: crash(),
+  }));
+  for (let k = 0; k < pairs; k++) {
+    const first = body + 2 * k + 1;
+    const stall = options.maxDelayMs * 2 + 20;
+    intents.push(
+      { n: first, key: `c${k}`, pause: [stall, 0], crashAfter: undefined },
+      { n: first + 1, key: `c${k}`, pause: [0, 0], crashAfter: undefined, after: first },
+    );
+  }
+  return intents;
 }
 
 /** `writers` concurrent loops over the intents; returns how many crashed part-way. */
 async function writeTwice(
   intents: readonly Intent[],
   options: DualWriteOptions,
-  write: (intent: Intent) => Promise<boolean>,
+  write: (intent: Intent, committed: () => void) => Promise<boolean>,
 ): Promise<number> {
+  const commits = commitSignals();
   let next = 0;
   let crashes = 0;
   await Promise.all(
     Array.from({ length: options.writers }, async () => {
       for (let i = next++; i < intents.length; i = next++) {
-        if (!(await write(intents[i] as Intent))) crashes++;
+        const intent = intents[i] as Intent;
+        if (intent.after !== undefined) await commits(intent.after).done;
+        if (!(await write(intent, commits(intent.n).mark))) crashes++;
       }
     }),
   );
@@ -322,9 +359,11 @@ async function dualWrite(
   table: string,
   dual: { index: string; bucket: string },
   intent: Intent,
+  committed: () => void,
 ): Promise<boolean> {
   const doc = { name: `customer ${intent.key}`, n: intent.n };
   await putVersioned(ddb, table, intent.key, doc);
+  committed();
   await sleep(intent.pause[0]);
   if (intent.crashAfter === 'table') return false;
   await fetch(`${opensearch}/${dual.index}/_doc/${intent.key}`, {
@@ -345,8 +384,14 @@ async function dualWrite(
 }
 
 /** (b) the application writes its table only; a crash after it loses nothing. */
-async function logWrite(ddb: DynamoDBClient, table: string, intent: Intent): Promise<boolean> {
+async function logWrite(
+  ddb: DynamoDBClient,
+  table: string,
+  intent: Intent,
+  committed: () => void,
+): Promise<boolean> {
   await putVersioned(ddb, table, intent.key, { name: `customer ${intent.key}`, n: intent.n });
+  committed();
   await sleep(intent.pause[0] + intent.pause[1]);
   return intent.crashAfter === undefined;
 }

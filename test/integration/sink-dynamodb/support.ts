@@ -37,14 +37,6 @@ export const sinkEnv = (
   STAYSYNC_PIPELINE: pipelineJson,
 });
 
-/** An aggregate of orders per customer: their count and the sum of their amounts. */
-export const ordersByCustomer = {
-  name: 'orders-by-customer',
-  entity: 'order',
-  groupBy: 'customerId',
-  measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
-} as const;
-
 /** A VIEW and a LEDGER table with names unique to one test file; `drop()` deletes both. */
 export async function createTables(client: DynamoDBClient, prefix: string) {
   const suffix = randomUUID().slice(0, 8);

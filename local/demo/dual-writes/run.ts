@@ -104,7 +104,7 @@ function commitSignals(): Commits {
   return (n) => {
     let signal = signals.get(n);
     if (signal === undefined) {
-      let mark = () => undefined as void;
+      let mark: () => void = () => undefined;
       const done = new Promise<void>((resolve) => {
         mark = resolve;
       });

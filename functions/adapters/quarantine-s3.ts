@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapBounded } from '../core/engine/pool.js';
+import type { ErrorContext } from '../core/errors.js';
 import type { Quarantine, QuarantineEntry } from '../core/quarantine.js';
 import { toStaysyncError } from './aws-errors.js';
 
@@ -37,24 +38,37 @@ export class S3Quarantine implements Quarantine {
 
   async put(entries: readonly QuarantineEntry[]): Promise<void> {
     await mapBounded(entries, PUT_CONCURRENCY, async (entry) => {
-      const key = quarantineKey(this.#prefix, entry);
-      try {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.#bucket,
-            Key: key,
-            Body: JSON.stringify(entry),
-            ContentType: 'application/json',
-          }),
-        );
-      } catch (err) {
-        throw toStaysyncError(err, `quarantine: writing s3://${this.#bucket}/${key} failed`, {
-          sink: entry.sink,
-          topic: entry.topic,
-          partition: entry.partition,
-          offset: entry.offset,
-        });
-      }
+      await putJsonObject(this.#client, this.#bucket, quarantineKey(this.#prefix, entry), entry, {
+        sink: entry.sink,
+        topic: entry.topic,
+        partition: entry.partition,
+        offset: entry.offset,
+      });
     });
+  }
+}
+
+/**
+ * One quarantine entry as a JSON object (shared by the sinks' and the relay's quarantine);
+ * a failed write becomes a StaysyncError saying where it was going.
+ */
+export async function putJsonObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  entry: unknown,
+  context: ErrorContext,
+): Promise<void> {
+  try {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(entry),
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (err) {
+    throw toStaysyncError(err, `quarantine: writing s3://${bucket}/${key} failed`, context);
   }
 }

@@ -1,5 +1,5 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { toStaysyncError } from './aws-errors.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { putJsonObject } from './quarantine-s3.js';
 
 /** What the relay quarantines (mirrors `RelayQuarantineEntry`). */
 export interface RelayQuarantineRecord {
@@ -30,21 +30,15 @@ export class S3RelayQuarantine {
 
   async put(entries: readonly RelayQuarantineRecord[]): Promise<void> {
     for (const entry of entries) {
-      const key = relayQuarantineKey(this.#prefix, entry);
-      try {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.#bucket,
-            Key: key,
-            Body: JSON.stringify(entry),
-            ContentType: 'application/json',
-          }),
-        );
-      } catch (err) {
-        throw toStaysyncError(err, `relay quarantine: writing s3://${this.#bucket}/${key} failed`, {
+      await putJsonObject(
+        this.#client,
+        this.#bucket,
+        relayQuarantineKey(this.#prefix, entry),
+        entry,
+        {
           sink: entry.relay,
-        });
-      }
+        },
+      );
     }
   }
 }

@@ -151,17 +151,7 @@ export const ENTITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  * ConfigError when the JSON or the array is malformed.
  */
 export function parsePipelineAggregates(json: string | undefined): readonly AggregateSpecJson[] {
-  if (json === undefined || json.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (err) {
-    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
-  }
-  const list = (parsed as { aggregates?: unknown } | null)?.aggregates;
-  if (list === undefined) return [];
-  if (!Array.isArray(list))
-    throw new ConfigError(`staysync: ${PIPELINE_ENV}.aggregates must be an array`);
+  const list = pipelineList(json, 'aggregates');
   for (const spec of list) {
     const groupBy = (spec as { groupBy?: unknown } | null)?.groupBy;
     if (typeof groupBy === 'function' || (typeof groupBy !== 'string' && !Array.isArray(groupBy))) {
@@ -179,19 +169,9 @@ export function parsePipelineAggregates(json: string | undefined): readonly Aggr
  * of non-empty names. Throws ConfigError naming the entry at fault.
  */
 export function parsePipelineProjections(json: string | undefined): readonly ProjectionSpecJson[] {
-  if (json === undefined || json.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (err) {
-    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
-  }
-  const list = (parsed as { projections?: unknown } | null)?.projections;
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) {
-    throw new ConfigError(`staysync: ${PIPELINE_ENV}.projections must be an array`);
-  }
-  return list.map((spec, i) => checkProjectionShape(spec, `${PIPELINE_ENV}.projections[${i}]`));
+  return pipelineList(json, 'projections').map((spec, i) =>
+    checkProjectionShape(spec, `${PIPELINE_ENV}.projections[${i}]`),
+  );
 }
 
 function checkProjectionShape(spec: unknown, at: string): ProjectionSpecJson {
@@ -227,4 +207,21 @@ function checkProjectionShape(spec: unknown, at: string): ProjectionSpecJson {
   const extra = Object.keys(o).filter((k) => !known.has(k));
   if (extra.length > 0) fail(` has unknown fields ${JSON.stringify(extra)}`);
   return o as unknown as ProjectionSpecJson;
+}
+
+/** The optional array `field` of the `STAYSYNC_PIPELINE` JSON ([] when unset). */
+function pipelineList(json: string | undefined, field: 'aggregates' | 'projections'): unknown[] {
+  if (json === undefined || json.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
+  }
+  const list = (parsed as Record<string, unknown> | null)?.[field];
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV}.${field} must be an array`);
+  }
+  return list;
 }

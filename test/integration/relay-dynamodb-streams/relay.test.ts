@@ -66,6 +66,16 @@ const item = (id: string, v: number, name = `n${v}`) => ({
 /** Everything in the topic, from offset 0, per partition in offset order. */
 const readTopic = (expected: number) => readKafkaTopic(kafka, topic, expected);
 
+/** The DynamoDB sink's environment over this file's tables. */
+const viewEnv = (): Record<string, string> => ({
+  ...stack.vars,
+  [EnvVar.ledgerTable]: tables.ledger,
+  [EnvVar.viewTable]: tables.view,
+  [EnvVar.quarantineBucket]: bucket,
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});
+
 describe('the relay on the real stack', () => {
   const history = [
     streamRecord('INSERT', { newImage: item('a', 1) }),
@@ -115,14 +125,7 @@ describe('the relay on the real stack', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const records = await readTopic(10);
     expect(records).toHaveLength(10);
-    const view = createViewHandler({
-      ...stack.vars,
-      [EnvVar.ledgerTable]: tables.ledger,
-      [EnvVar.viewTable]: tables.view,
-      [EnvVar.quarantineBucket]: bucket,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
+    const view = createViewHandler(viewEnv());
 
     const answer = await view(buildMskEvent({ bootstrapServers: 'local' }, records));
 
@@ -154,23 +157,16 @@ describe('the relay on the real stack', () => {
     const row = (v: number) => ({ pk: { S: 'acct-1' }, sk: { S: 'meta' }, v: { N: String(v) } });
     await relay({ Records: [streamRecord('INSERT', { newImage: row(1) })] });
     const fetched = await readKafkaTopic(kafka, pkTopic, 1);
-    const viewEnv = {
-      ...stack.vars,
-      [EnvVar.ledgerTable]: tables.ledger,
-      [EnvVar.viewTable]: tables.view,
-      [EnvVar.quarantineBucket]: bucket,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    };
+    const base = viewEnv();
     const pipeline = (projections: unknown[]) =>
       JSON.stringify({ topics: { [pkTopic]: { versioning: 'source' } }, projections });
     const event = buildMskEvent({ bootstrapServers: 'local' }, fetched);
 
     // without a projection the source's `pk` collides with the view's own key: poison
-    await createViewHandler({ ...viewEnv, [EnvVar.pipeline]: pipeline([]) })(event);
+    await createViewHandler({ ...base, [EnvVar.pipeline]: pipeline([]) })(event);
     expect((await viewStates(ddb, tables.view)).has('account#acct-1')).toBe(false);
     await createViewHandler({
-      ...viewEnv,
+      ...base,
       [EnvVar.sinkName]: 'view-projected',
       [EnvVar.pipeline]: pipeline([
         { entity: 'account', rename: { pk: 'accountId' }, omit: ['sk'] },

@@ -230,13 +230,7 @@ describe('source table → relay → log → stores', () => {
       topic: names.topics.order,
       envelopeAttribute: ENVELOPE_ATTRIBUTE,
     });
-    await writeWithOutbox(ddb, orders, {
-      entity: 'order',
-      key: '1',
-      op: 'upsert',
-      version: 1,
-      data: { amount: 10 },
-    });
+    await order('1', 'upsert', 1, { amount: 10 });
     const bad = `outbox#${randomUUID()}`;
     await ddb.send(
       new PutItemCommand({
@@ -244,21 +238,9 @@ describe('source table → relay → log → stores', () => {
         Item: { pk: { S: bad }, [ENVELOPE_ATTRIBUTE]: { S: '{"id":' } },
       }),
     );
-    await writeWithOutbox(ddb, orders, {
-      entity: 'order',
-      key: '1',
-      op: 'upsert',
-      version: 2,
-      data: { amount: 12 },
-    });
-    await writeWithOutbox(ddb, orders, {
-      entity: 'order',
-      key: '2',
-      op: 'upsert',
-      version: 1,
-      data: { amount: 5 },
-    });
-    await writeWithOutbox(ddb, orders, { entity: 'order', key: '2', op: 'delete', version: 2 });
+    await order('1', 'upsert', 2, { amount: 12 });
+    await order('2', 'upsert', 1, { amount: 5 });
+    await order('2', 'delete', 2);
     // an outbox item removed (as TTL would): not a change of any entity
     await ddb.send(new DeleteItemCommand({ TableName: orders, Key: { pk: { S: bad } } }));
 
@@ -284,6 +266,21 @@ describe('source table → relay → log → stores', () => {
     }
   });
 });
+
+/** The application changes order `key` (order item + outbox item, one transaction). */
+const order = (
+  key: string,
+  op: 'upsert' | 'delete',
+  version: number,
+  data?: Record<string, unknown>,
+) =>
+  writeWithOutbox(ddb, orders, {
+    entity: 'order',
+    key,
+    op,
+    version,
+    ...(data === undefined ? {} : { data }),
+  });
 
 async function readVersion(pk: string): Promise<number> {
   const { Item } = await ddb.send(

@@ -6,17 +6,9 @@ import {
   MAX_APPLICATION_VERSION,
 } from '../../../functions/relay-dynamodb-streams/convert.js';
 import type { CdcSource, OutboxSource } from '../../../functions/relay-dynamodb-streams/source.js';
-import { streamRecord, TTL_IDENTITY } from './stream-records.js';
+import { cdcCustomers, streamRecord, TTL_IDENTITY } from './stream-records.js';
 
-const cdc: CdcSource = {
-  mode: 'cdc',
-  table: 'Shop',
-  topic: 'customers',
-  entity: 'customer',
-  keyAttributes: ['pk'],
-  versionAttribute: 'v',
-  ttlDeletes: 'delete',
-};
+const cdc: CdcSource = cdcCustomers;
 const outbox: OutboxSource = {
   mode: 'outbox',
   table: 'Shop',

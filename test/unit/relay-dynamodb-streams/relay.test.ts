@@ -13,17 +13,9 @@ import {
 } from '../../../functions/relay-dynamodb-streams/relay.js';
 import type { CdcSource } from '../../../functions/relay-dynamodb-streams/source.js';
 import { parseStreamEvent } from '../../../functions/relay-dynamodb-streams/stream-event.js';
-import { streamRecord } from './stream-records.js';
+import { cdcCustomers, streamRecord } from './stream-records.js';
 
-const source: CdcSource = {
-  mode: 'cdc',
-  table: 'Shop',
-  topic: 'customers',
-  entity: 'customer',
-  keyAttributes: ['pk'],
-  versionAttribute: 'v',
-  ttlDeletes: 'delete',
-};
+const source: CdcSource = cdcCustomers;
 
 const good = (pk: string, v = 1) =>
   streamRecord('INSERT', { newImage: { pk: { S: pk }, v: { N: String(v) } } });

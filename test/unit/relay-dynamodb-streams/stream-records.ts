@@ -2,6 +2,7 @@
  * DynamoDB stream records shaped as Lambda delivers them (AWS Lambda Developer Guide,
  * "Using AWS Lambda with Amazon DynamoDB", example event), built per test.
  */
+import type { CdcSource } from '../../../functions/relay-dynamodb-streams/source.js';
 import type {
   Image,
   StreamRecord,
@@ -38,3 +39,14 @@ export function streamRecord(
 
 /** The userIdentity DynamoDB puts on a REMOVE made by its TTL process. */
 export const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
+
+/** A table-CDC source of customers keyed by `pk`, versioned by `v`. */
+export const cdcCustomers: CdcSource = {
+  mode: 'cdc',
+  table: 'Shop',
+  topic: 'customers',
+  entity: 'customer',
+  keyAttributes: ['pk'],
+  versionAttribute: 'v',
+  ttlDeletes: 'delete',
+};

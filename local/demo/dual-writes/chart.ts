@@ -2,9 +2,9 @@ import type { Sample } from './divergence.js';
 
 /** Line colours per series, in the order given (dual writes warm, log cool). */
 const COLOURS = ['#d62728', '#ff7f0e', '#1f77b4', '#2ca02c', '#9467bd'];
-const WIDTH = 720;
+const WIDTH = 820;
 const HEIGHT = 360;
-const MARGIN = { left: 56, right: 200, top: 36, bottom: 44 };
+const MARGIN = { left: 56, right: 300, top: 36, bottom: 44 };
 
 const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -19,6 +19,12 @@ import {
   contributionsOf,
 } from '../../functions/core/dynamodb/aggregates.js';
 import { addDecimals } from '../../functions/core/dynamodb/aggregates-decimal.js';
+import {
+  type Projection,
+  projectChange,
+  projectionsByEntity,
+} from '../../functions/core/dynamodb/projection.js';
+import { assertStorable } from '../../functions/core/dynamodb/view-item.js';
 import { decodeChange } from '../../functions/core/envelope/decode-change.js';
 import { PoisonError } from '../../functions/core/errors.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../functions/core/limits.js';
@@ -59,6 +65,8 @@ export interface Oracle {
 export interface OracleOptions {
   readonly pipeline: PipelineConfig;
   readonly aggregates?: readonly AggregateDeclaration[];
+  /** what the DynamoDB view stores per entity (as the sink applies them) */
+  readonly projections?: readonly Projection[];
   readonly limits?: DecodeLimits;
 }
 
@@ -69,6 +77,7 @@ export interface OracleOptions {
 export function buildOracle(records: Iterable<MskEventRecord>, options: OracleOptions): Oracle {
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
   const aggregates = options.aggregates ?? [];
+  const projections = projectionsByEntity(options.projections ?? []);
   const views = new Map<string, ViewState>();
   const dynamoViews = new Map<string, ViewState>();
   const totals = new Map<string, AggregateTotals>();
@@ -97,15 +106,20 @@ export function buildOracle(records: Iterable<MskEventRecord>, options: OracleOp
       continue;
     }
     fold(views, change);
+    // The DynamoDB sink's own checks, in its order: aggregate contributions, the
+    // projection, then what its item layout can store.
     let contributions: ReturnType<typeof contributionsOf>;
+    let projected: Change;
     try {
       contributions = contributionsOf(change, aggregates);
+      projected = projectChange(change, projections.get(change.entity));
+      assertStorable(projected);
     } catch (err) {
       if (!(err instanceof PoisonError)) throw err;
       dynamoPoison.push({ ...where, reason: err.reason, message: err.message });
       continue;
     }
-    fold(dynamoViews, change);
+    fold(dynamoViews, projected);
     if (contributions.length === 0 || countedEvents.has(change.eventId)) continue;
     countedEvents.add(change.eventId);
     for (const c of contributions) {

@@ -11,9 +11,15 @@
  */
 
 import type { KafkaConfig } from 'kafkajs';
-import { EnvVar, optionalEnv, parsePipelineConfig } from '../../functions/contract/index.js';
+import {
+  EnvVar,
+  optionalEnv,
+  parsePipelineConfig,
+  parsePipelineProjections,
+} from '../../functions/contract/index.js';
 import { toMskEventRecord } from '../../functions/core/archive/line.js';
 import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js';
+import { projectionFromSpec } from '../../functions/core/dynamodb/projection.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
 import { toMskRecord } from '../esm/event-builder.js';
 import {
@@ -88,6 +94,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const pipelineJson = optionalEnv(EnvVar.pipeline, env);
   const pipeline = parsePipelineConfig(pipelineJson);
   const aggregates = parseAggregateSpecs(pipelineJson);
+  const projections = parsePipelineProjections(pipelineJson).map(projectionFromSpec);
 
   // The log, per partition in offset order, as comparable records and as MSK records.
   const partitions = new Map<string, ArchiveComparable[]>();
@@ -116,7 +123,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       mskRecords.push(...unique.map(toMskEventRecord));
     }
   }
-  const oracle = buildOracle(mskRecords, { pipeline, aggregates });
+  const oracle = buildOracle(mskRecords, { pipeline, aggregates, projections });
 
   const reports: StoreReport[] = [];
   for (const store of stores) {

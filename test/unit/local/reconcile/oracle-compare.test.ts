@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineAggregate } from '../../../../functions/core/dynamodb/aggregates.js';
+import { projectionFromSpec } from '../../../../functions/core/dynamodb/projection.js';
 import type { ViewState } from '../../../../functions/core/view-state.js';
 import { toMskRecord } from '../../../../local/esm/event-builder.js';
 import {
@@ -110,6 +111,28 @@ const state = (ev: number, data: Record<string, unknown> | null, deleted = false
 });
 
 describe('store comparison', () => {
+  it('expects the view as the DynamoDB sink stores it: projected, and a reserved name quarantined', () => {
+    const log = [
+      record(
+        'account:1',
+        env('a1', 'account', '1', 'upsert', 1, { pk: 'acct-1', sk: 'meta', n: 1 }),
+      ),
+      record('user:1', env('u1', 'user', '1', 'upsert', 1, { pk: 'u-1' })),
+    ];
+
+    const oracle = buildOracle(log, {
+      pipeline: { topics: {} },
+      projections: [
+        projectionFromSpec({ entity: 'account', rename: { pk: 'accountId' }, omit: ['sk'] }),
+      ],
+    });
+
+    expect(oracle.dynamoViews.get('account#1')?.data).toEqual({ accountId: 'acct-1', n: 1 });
+    expect(oracle.views.get('account#1')?.data).toEqual({ pk: 'acct-1', sk: 'meta', n: 1 });
+    expect(oracle.dynamoViews.has('user#1')).toBe(false);
+    expect(oracle.dynamoPoison.map((p) => p.reason)).toEqual(['reserved-attribute']);
+  });
+
   it('reports missing, stale, different and unexpected entities by key', () => {
     const expected = new Map([
       ['c#1', state(4, { a: 1 })],

@@ -2,13 +2,16 @@
  * `npm start`: the whole pipeline, live, on the real local engines, ending in a verdict
  * that every store agrees with the log. Exit status 0 when every store converged.
  *
- *   npm start -- [--events N] [--partitions N] [--faults] [--seed N] [--rate N]
+ *   npm start -- [--source] [--events N] [--partitions N] [--faults] [--seed N] [--rate N]
  *                [--batch-size N] [--run-id ID] [--cleanup] [--timeout SECONDS]
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from '../demo/run.js';
 
 const USAGE = `usage: npm start -- [options]
+  --source         the workload is an application writing DynamoDB source tables (customers
+                   by table CDC, orders through an outbox); relays fill Kafka from their
+                   streams, and every store is also checked against the tables
   --events N       change events to publish (default 1500)
   --partitions N   partitions per topic (default 4)
   --faults         kill sink workers and the emulator at random moments mid-run
@@ -33,6 +36,7 @@ async function main(): Promise<number> {
       events: { type: 'string' },
       partitions: { type: 'string' },
       faults: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
       seed: { type: 'string' },
       rate: { type: 'string' },
       'batch-size': { type: 'string' },
@@ -50,6 +54,7 @@ async function main(): Promise<number> {
     events: intOption(values.events, 'events', 1_500, 1),
     partitions: intOption(values.partitions, 'partitions', 4, 1),
     faults: values.faults,
+    source: values.source,
     seed: intOption(values.seed, 'seed', 1),
     rate: intOption(values.rate, 'rate', 2_000),
     batchSize: intOption(values['batch-size'], 'batch-size', 100, 1),
@@ -58,7 +63,8 @@ async function main(): Promise<number> {
     timeoutMs: intOption(values.timeout, 'timeout', 600, 1) * 1000,
     out: process.stdout,
   });
-  return result.report.converged ? 0 : 1;
+  const sourceClean = (result.sourceCheck?.divergences.length ?? 0) === 0;
+  return result.report.converged && sourceClean ? 0 : 1;
 }
 
 main().then(

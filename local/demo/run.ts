@@ -30,6 +30,7 @@ import {
   SinkNames,
   sinkEnv,
 } from './resources.js';
+import { SOURCE_PROJECTIONS, SourceApplication } from './source-mode.js';
 import { buildWorkload, type Step } from './workload.js';
 
 export interface DemoOptions {
@@ -43,6 +44,8 @@ export interface DemoOptions {
   readonly cleanup: boolean;
   readonly timeoutMs: number;
   readonly batchSize: number;
+  /** the workload is an application writing source tables, relayed into Kafka (source-mode.ts) */
+  readonly source?: boolean;
   readonly out: NodeJS.WriteStream;
 }
 
@@ -53,6 +56,8 @@ export interface DemoResult {
   /** first publish → every sink caught up */
   readonly pipelineMs: number;
   readonly envFile: string;
+  /** source mode: source items checked against the view, and those that differ */
+  readonly sourceCheck?: { readonly checked: number; readonly divergences: readonly string[] };
 }
 
 const HANDLERS: Readonly<Record<SinkName, string>> = {
@@ -92,11 +97,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         measures: { orderCount: { count: true }, totalSpent: { sum: 'amount' } },
       },
     ],
+    ...(options.source === true ? { projections: SOURCE_PROJECTIONS } : {}),
   });
   print(
     `staysync: run ${names.runId}: topics ${topics.join(', ')} (${options.partitions} partitions), tables ${names.ledgerTable} + ${names.viewTable}, buckets ${names.archiveBucket}, ${names.quarantineBucket}, ${names.failureBucket}, index prefix ${names.indexPrefix}`,
   );
   await createResources(names, admin, options.partitions, awsEnv);
+  const application = options.source === true ? new SourceApplication(names, stack) : undefined;
+  if (application !== undefined) {
+    await application.start();
+    print(
+      `staysync: source mode: the application writes ${application.tables.customers} (customers, table CDC) and ${application.tables.orders} (orders + outbox); two relays fill the topics`,
+    );
+  }
 
   const workload = buildWorkload({ events: options.events, seed: options.seed });
   print(
@@ -262,47 +275,67 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
   })();
 
-  // Publish the workload, paced.
-  const publisher = await createPublisher({ brokers, clientId: `staysync-demo-${names.runId}` });
-  const built = new Map<number, { topic: string; records: OutgoingRecord[] }>();
-  const topicOf = (step: Step) => names.topics[step.entity];
   const firstPublish = Date.now();
   let records = 0;
-  const chunk = 50;
-  for (let i = 0; i < workload.steps.length; i += chunk) {
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    const raw = new Map<
-      string,
-      Array<{ key: string | Buffer | null; value: string | Buffer | null }>
-    >();
-    let events = 0;
-    workload.steps.slice(i, i + chunk).forEach((step, j) => {
-      const topic = topicOf(step);
-      if (step.kind === 'poison') {
-        raw.set(topic, [...(raw.get(topic) ?? []), step.record]);
-        return;
+  if (application !== undefined) {
+    // Source mode: the application makes the workload's changes; the relays publish them.
+    for (const step of workload.steps) {
+      published += await application.apply(step);
+      if (options.rate > 0) {
+        const due = firstPublish + (published / options.rate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
       }
-      let out: OutgoingRecord[];
-      if (step.kind === 'resend') {
-        out = built.get(step.of)?.records ?? [];
-      } else {
-        out = publisher.build(topic, step.kind === 'race' ? step.changes : [step.change]);
-        built.set(i + j, { topic, records: out });
-        events += out.length;
-      }
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...out]);
-    });
-    for (const [topic, list] of byTopic) records += (await publisher.resend(topic, list)).length;
-    for (const [topic, list] of raw) records += (await publisher.publishRaw(topic, list)).length;
-    published += events;
-    if (options.rate > 0) {
-      const due = firstPublish + (published / options.rate) * 1000;
-      if (due > Date.now()) await sleep(due - Date.now());
     }
+    await application.caughtUp(options.timeoutMs);
+    await application.stop();
+    await refreshOffsets();
+    records = endTotal();
+  } else {
+    records = await publishWorkload();
   }
-  await publisher.close();
   publishingDone = true;
   phase = 'catching up';
+  async function publishWorkload(): Promise<number> {
+    // Publish the workload, paced.
+    const publisher = await createPublisher({ brokers, clientId: `staysync-demo-${names.runId}` });
+    const built = new Map<number, { topic: string; records: OutgoingRecord[] }>();
+    const topicOf = (step: Step) => names.topics[step.entity];
+    let records = 0;
+    const chunk = 50;
+    for (let i = 0; i < workload.steps.length; i += chunk) {
+      const byTopic = new Map<string, OutgoingRecord[]>();
+      const raw = new Map<
+        string,
+        Array<{ key: string | Buffer | null; value: string | Buffer | null }>
+      >();
+      let events = 0;
+      workload.steps.slice(i, i + chunk).forEach((step, j) => {
+        const topic = topicOf(step);
+        if (step.kind === 'poison') {
+          raw.set(topic, [...(raw.get(topic) ?? []), step.record]);
+          return;
+        }
+        let out: OutgoingRecord[];
+        if (step.kind === 'resend') {
+          out = built.get(step.of)?.records ?? [];
+        } else {
+          out = publisher.build(topic, step.kind === 'race' ? step.changes : [step.change]);
+          built.set(i + j, { topic, records: out });
+          events += out.length;
+        }
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...out]);
+      });
+      for (const [topic, list] of byTopic) records += (await publisher.resend(topic, list)).length;
+      for (const [topic, list] of raw) records += (await publisher.publishRaw(topic, list)).length;
+      published += events;
+      if (options.rate > 0) {
+        const due = firstPublish + (published / options.rate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+      }
+    }
+    await publisher.close();
+    return records;
+  }
 
   const deadline = began + options.timeoutMs;
   for (;;) {
@@ -345,6 +378,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   print('');
   const report = await reconcile({ env: reconcileEnv, brokers, topics });
   print(formatReport(report));
+  const sourceCheck = await application?.compareWithView(reconcileEnv);
+  if (sourceCheck !== undefined) {
+    print(
+      sourceCheck.divergences.length === 0
+        ? `  OK       source tables: ${sourceCheck.checked} customers and orders, each live in the view at its table version`
+        : `  DIVERGED source tables: ${sourceCheck.divergences.length} of ${sourceCheck.checked}\n    ${sourceCheck.divergences.slice(0, 20).join('\n    ')}`,
+    );
+  }
   const seconds = pipelineMs / 1000;
   print(
     `figures: ${records} records (${options.events} change events) through 3 sinks in ${seconds.toFixed(1)} s ` +
@@ -358,8 +399,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const log of logs.values()) log.end();
   if (options.cleanup) {
     await deleteResources(names, admin, awsEnv, stack[EnvVar.openSearchEndpoint]);
+    await application?.drop();
     print(`staysync: run ${names.runId} cleaned up`);
   }
   await admin.disconnect();
-  return { report, records, faults, pipelineMs, envFile };
+  return {
+    report,
+    records,
+    faults,
+    pipelineMs,
+    envFile,
+    ...(sourceCheck === undefined ? {} : { sourceCheck }),
+  };
 }

@@ -88,6 +88,40 @@ export async function putVersioned(
   }
 }
 
+/**
+ * Sets `fields` on the item under optimistic locking (read, merge, write version + 1 if
+ * nobody wrote in between). Returns undefined when there is no item to patch.
+ */
+export async function patchVersioned(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<SourceWrite | undefined> {
+  for (let attempts = 1; ; attempts++) {
+    const current = await readItem(client, table, pk);
+    if (current === undefined) return undefined;
+    const stored = Number(current[VERSION_ATTRIBUTE]);
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: marshall(
+            { ...current, ...fields, pk, [VERSION_ATTRIBUTE]: stored + 1 },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: '#v = :expected',
+          ExpressionAttributeNames: { '#v': VERSION_ATTRIBUTE },
+          ExpressionAttributeValues: { ':expected': { N: String(stored) } },
+        }),
+      );
+      return { version: stored + 1, attempts };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
 /** Deletes the item if it still holds `version`; remembers the version in `floors`. */
 export async function deleteVersioned(
   client: DynamoDBClient,
@@ -119,7 +153,8 @@ export async function deleteVersioned(
 export interface OutboxChange {
   readonly entity: string;
   readonly key: string;
-  readonly op: 'upsert' | 'delete';
+  /** `patch`: `data` holds the fields set */
+  readonly op: 'upsert' | 'patch' | 'delete';
   readonly version: number;
   readonly data?: Readonly<Record<string, unknown>>;
 }
@@ -127,13 +162,15 @@ export interface OutboxChange {
 /**
  * Writes an entity's item and an outbox item holding its envelope in one transaction:
  * either both are committed or neither, so the log gets exactly the changes that happened.
+ * The item write is guarded by the version (`v` below the change's), so an older change
+ * that arrives late commits nothing at all: returns false then.
  */
 export async function writeWithOutbox(
   client: DynamoDBClient,
   table: string,
   change: OutboxChange,
   now: Date = new Date(),
-): Promise<string> {
+): Promise<boolean> {
   const id = `${change.entity}-${change.key}-v${change.version}`;
   const envelope = {
     id,
@@ -144,32 +181,68 @@ export async function writeWithOutbox(
     ts: now.toISOString(),
     ...(change.op === 'delete' ? {} : { data: change.data ?? {} }),
   };
-  const item = `${change.entity}#${change.key}`;
-  await client.send(
-    new TransactWriteItemsCommand({
-      TransactItems: [
-        change.op === 'delete'
-          ? { Delete: { TableName: table, Key: { pk: { S: item } } } }
-          : {
-              Put: {
-                TableName: table,
-                Item: marshall({ ...change.data, pk: item, [VERSION_ATTRIBUTE]: change.version }),
+  const Key = { pk: { S: `${change.entity}#${change.key}` } };
+  const guard = {
+    ConditionExpression: 'attribute_not_exists(pk) OR #v < :v',
+    ExpressionAttributeNames: { '#v': VERSION_ATTRIBUTE },
+    ExpressionAttributeValues: { ':v': { N: String(change.version) } },
+  };
+  const fields = Object.entries(change.data ?? {});
+  const itemWrite =
+    change.op === 'delete'
+      ? { Delete: { TableName: table, Key, ...guard } }
+      : change.op === 'upsert'
+        ? {
+            Put: {
+              TableName: table,
+              Item: {
+                ...marshall({ ...change.data, [VERSION_ATTRIBUTE]: change.version }),
+                ...Key,
+              },
+              ...guard,
+            },
+          }
+        : {
+            Update: {
+              TableName: table,
+              Key,
+              UpdateExpression: `SET ${[...fields.map((_, i) => `#f${i} = :f${i}`), '#v = :v'].join(', ')}`,
+              ...guard,
+              ExpressionAttributeNames: {
+                ...guard.ExpressionAttributeNames,
+                ...Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])),
+              },
+              ExpressionAttributeValues: {
+                ...guard.ExpressionAttributeValues,
+                ...Object.fromEntries(
+                  fields.map(([, value], i) => [`:f${i}`, marshall({ value }).value as never]),
+                ),
               },
             },
-        {
-          Put: {
-            TableName: table,
-            Item: {
-              pk: { S: `outbox#${randomUUID()}` },
-              [ENVELOPE_ATTRIBUTE]: { S: JSON.stringify(envelope) },
-              expiresAt: { N: String(Math.floor(now.getTime() / 1000) + OUTBOX_TTL_SECONDS) },
+          };
+  try {
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          itemWrite,
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                pk: { S: `outbox#${randomUUID()}` },
+                [ENVELOPE_ATTRIBUTE]: { S: JSON.stringify(envelope) },
+                expiresAt: { N: String(Math.floor(now.getTime() / 1000) + OUTBOX_TTL_SECONDS) },
+              },
             },
           },
-        },
-      ],
-    }),
-  );
-  return id;
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'TransactionCanceledException') return false;
+    throw error;
+  }
 }
 
 async function readItem(

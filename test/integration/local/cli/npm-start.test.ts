@@ -80,6 +80,29 @@ describe('npm start', () => {
     expect(owners()).toEqual(ownersBefore);
   }, 240_000);
 
+  it('in source mode, relays an application’s tables into the log and every store matches them', async () => {
+    const { code, output } = await npmStart([
+      '--source',
+      '--events',
+      '300',
+      '--faults',
+      '--seed',
+      '5',
+      '--rate',
+      '0',
+      '--run-id',
+      `${runId}s`,
+      '--cleanup',
+    ]);
+
+    expect(output).toContain('source mode: the application writes');
+    expect(output).toContain('CONVERGED: every store equals the log');
+    expect(output).toMatch(
+      /OK +source tables: \d+ customers and orders, each live in the view at its table version/,
+    );
+    expect(code).toBe(0);
+  }, 240_000);
+
   it('lists every divergence with its key once a store is tampered with', async () => {
     const env = readEnvFile(path.join(stackPaths().root, 'runs', `${runId}.env`));
     const topics = Object.values(names.topics);

@@ -56,7 +56,7 @@ export interface DemoResult {
   /** first publish → every sink caught up */
   readonly pipelineMs: number;
   readonly envFile: string;
-  /** source mode: source items checked against the view, and those that differ */
+  /** source mode: source items checked against the view and the index, and those that differ */
   readonly sourceCheck?: { readonly checked: number; readonly divergences: readonly string[] };
 }
 
@@ -378,11 +378,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   print('');
   const report = await reconcile({ env: reconcileEnv, brokers, topics });
   print(formatReport(report));
-  const sourceCheck = await application?.compareWithView(reconcileEnv);
+  const sourceCheck = await application?.compareWithStores(reconcileEnv);
   if (sourceCheck !== undefined) {
     print(
       sourceCheck.divergences.length === 0
-        ? `  OK       source tables: ${sourceCheck.checked} customers and orders, each live in the view at its table version`
+        ? `  OK       source tables: ${sourceCheck.checked} customers and orders, each live in the view and the index at its table version`
         : `  DIVERGED source tables: ${sourceCheck.divergences.length} of ${sourceCheck.checked}\n    ${sourceCheck.divergences.slice(0, 20).join('\n    ')}`,
     );
   }

@@ -20,7 +20,7 @@ import { dynamoDbClient } from '../../functions/runtime/aws-clients.js';
 import { DynamoDbStreamsEventSourceMapping } from '../esm/dynamodb-streams/stream-event-source-mapping.js';
 import { inProcessInvoker } from '../esm/in-process-invoker.js';
 import type { ChangeInput } from '../publisher/envelope.js';
-import { readDynamoView } from '../reconcile/stores.js';
+import { readDynamoView, readOpenSearch } from '../reconcile/stores.js';
 import {
   createSourceTable,
   deleteVersioned,
@@ -147,15 +147,15 @@ export class SourceApplication {
   }
 
   /**
-   * Every source item against the DynamoDB view: a customer at version `v` must be live
-   * there at source version `2v` (the relay's versions), an order at `v` at `v` (the
-   * outbox carries the application's own); an entity live in the view but gone from its
-   * table is a divergence too. Returns the divergences, one line each.
+   * Every source item against the derived stores (the DynamoDB view and the OpenSearch
+   * index): a customer at version `v` must be live there at source version `2v` (the
+   * relay's versions), an order at `v` at `v` (the outbox carries the application's own);
+   * an entity live in a store but gone from its table is a divergence too. Returns the
+   * divergences, one line each, prefixed by the store.
    */
-  async compareWithView(
-    viewEnv: NodeJS.ProcessEnv,
+  async compareWithStores(
+    env: NodeJS.ProcessEnv,
   ): Promise<{ checked: number; divergences: string[] }> {
-    const views = (await readDynamoView(viewEnv)).views;
     const expected = new Map<string, number>();
     for (const item of await this.#scan(this.#tables.customers)) {
       const v = Number(item[VERSION_ATTRIBUTE]);
@@ -165,18 +165,29 @@ export class SourceApplication {
       const pk = String(item.pk);
       if (pk.startsWith('order#')) expected.set(pk, Number(item[VERSION_ATTRIBUTE]));
     }
+    const stores = {
+      dynamodb: (await readDynamoView(env)).views,
+      opensearch: await readOpenSearch(env),
+    };
     const divergences: string[] = [];
-    for (const [key, version] of expected) {
-      const state = views.get(key);
-      if (state === undefined || state.deleted || state.sourceVersion !== version) {
-        divergences.push(
-          `${key}: table at ${version}, view ${state === undefined ? 'missing' : state.deleted ? 'deleted' : `at ${state.sourceVersion}`}`,
-        );
+    for (const [store, states] of Object.entries(stores)) {
+      for (const [key, version] of expected) {
+        const state = states.get(key);
+        if (state === undefined || state.deleted || state.sourceVersion !== version) {
+          const held =
+            state === undefined
+              ? 'missing'
+              : state.deleted
+                ? 'deleted'
+                : `at ${state.sourceVersion}`;
+          divergences.push(`${store} ${key}: table at ${version}, store ${held}`);
+        }
       }
-    }
-    for (const [key, state] of views) {
-      if (!state.deleted && !expected.has(key))
-        divergences.push(`${key}: gone from its table, live in the view`);
+      for (const [key, state] of states) {
+        if (!state.deleted && !expected.has(key)) {
+          divergences.push(`${store} ${key}: gone from its table, live in the store`);
+        }
+      }
     }
     return { checked: expected.size, divergences };
   }

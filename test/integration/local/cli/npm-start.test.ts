@@ -98,7 +98,7 @@ describe('npm start', () => {
     expect(output).toContain('source mode: the application writes');
     expect(output).toContain('CONVERGED: every store equals the log');
     expect(output).toMatch(
-      /OK +source tables: \d+ customers and orders, each live in the view at its table version/,
+      /OK +source tables: \d+ customers and orders, each live in the view and the index at its table version/,
     );
     expect(code).toBe(0);
   }, 240_000);

@@ -1,41 +1,22 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../../functions/contract/index.js';
 import type { ChangeInput } from '../../../../local/publisher/envelope.js';
 import { rebuild } from '../../../../local/rebuild/rebuild.js';
 import { reconcile } from '../../../../local/reconcile/reconcile.js';
-import {
-  createPkTable,
-  emptyAndDeleteBucket,
-  listAllKeys,
-  quietLocalStack,
-  uniqueName,
-} from '../../../support/aws.js';
+import { listAllKeys } from '../../../support/aws.js';
 import { checkpointOf } from '../../sink-dynamodb/support.js';
-import { createTopic, publish, runLiveSinks } from './support.js';
+import { localRun } from './support.js';
 
 // The runbook "recover a lost archive" (docs/rebuild-redrive.md) on real Kafka, Dynoxide
 // and moto through the real archive sink: objects of the archive lost, the archive rebuilt
 // from Kafka into `archive-v2`, verified, switched by a "deploy" of ARCHIVE_PREFIX while
 // the live sink is paused and behind; the live sink then continues in the new prefix.
 // The reconciliation checks every offset archived exactly once, byte for byte.
-const { stack, ddb, s3 } = quietLocalStack();
-const run = uniqueName('rba').toLowerCase();
-const topic = `${run}-customers`;
-const ledgerTable = `${run}-ledger`;
-const quarantine = `${run}-quarantine`;
-const archive = `${run}-archive`;
+const local = localRun('rba');
+const { stack, ddb, s3, topic, ledgerTable, archive } = local;
 const pipelineJson = JSON.stringify({ topics: { [topic]: { versioning: 'source' } } });
-const baseEnv: NodeJS.ProcessEnv = {
-  ...stack.vars,
-  [EnvVar.ledgerTable]: ledgerTable,
-  [EnvVar.quarantineBucket]: quarantine,
-  [EnvVar.archiveBucket]: archive,
-  [EnvVar.pipeline]: pipelineJson,
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
+const baseEnv = local.env(pipelineJson);
 let env = baseEnv;
 let next = 0;
 const changes = (n: number): ChangeInput[] =>
@@ -46,7 +27,7 @@ const changes = (n: number): ChangeInput[] =>
 const verifyArchive = async () =>
   (await reconcile({ env, brokers: stack.kafkaBrokers, topics: [topic], stores: ['archive'] }))
     .converged;
-const liveSink = () => runLiveSinks(env, stack, ['s3-archive'], [topic]);
+const liveSink = () => local.liveSinks(env, ['s3-archive']);
 const options = () =>
   ({
     kind: 's3-archive',
@@ -56,23 +37,16 @@ const options = () =>
     brokers: stack.kafkaBrokers,
   }) as const;
 
-let dropTopic: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  await createPkTable(ddb, ledgerTable);
-  for (const Bucket of [quarantine, archive]) await s3.send(new CreateBucketCommand({ Bucket }));
-  dropTopic = await createTopic(stack, topic);
+  await local.setUp();
   // several batches, so the archive holds several objects per partition
   for (let b = 0; b < 4; b++) {
-    await publish(stack, pipelineJson, topic, changes(50));
+    await local.publish(pipelineJson, changes(50));
     await liveSink();
   }
 }, 300_000);
 
-afterAll(async () => {
-  await dropTopic?.();
-  for (const Bucket of [quarantine, archive]) await emptyAndDeleteBucket(s3, Bucket);
-  await ddb.send(new DeleteTableCommand({ TableName: ledgerTable }));
-});
+afterAll(() => local.tearDown());
 
 describe('recover a lost archive: rebuild --sink s3-archive --from kafka (local stack)', () => {
   it('objects of the archive lost: the verification finds the gap', async () => {
@@ -100,7 +74,7 @@ describe('recover a lost archive: rebuild --sink s3-archive --from kafka (local 
   it('builds archive-v2 from Kafka and verifies it; the old prefix is untouched', async () => {
     // the live sink is behind (its mapping paused, or failing on the lost prefix): the
     // rebuild's objects then start elsewhere than where the live sink would continue
-    await publish(stack, pipelineJson, topic, changes(30));
+    await local.publish(pipelineJson, changes(30));
     const old = await listAllKeys(s3, archive, 'archive/');
     const lines: string[] = [];
     expect(await rebuild({ ...options(), log: (l) => lines.push(l) })).toBe('built');
@@ -111,7 +85,7 @@ describe('recover a lost archive: rebuild --sink s3-archive --from kafka (local 
   }, 300_000);
 
   it('switched while the live sink is paused and behind: the new prefix stays gapless and duplicate-free', async () => {
-    await publish(stack, pipelineJson, topic, changes(70)); // the paused live sink is behind
+    await local.publish(pipelineJson, changes(70)); // the paused live sink is behind
     env = { ...baseEnv, [EnvVar.archivePrefix]: 'archive-v2' }; // the deploy
     const lines: string[] = [];
     expect(await rebuild({ ...options(), log: (l) => lines.push(l) })).toBe('swapped');
@@ -122,7 +96,7 @@ describe('recover a lost archive: rebuild --sink s3-archive --from kafka (local 
       );
     }
     await liveSink(); // the mapping resumes
-    await publish(stack, pipelineJson, topic, changes(40));
+    await local.publish(pipelineJson, changes(40));
     await liveSink();
     expect(await verifyArchive()).toBe(true);
   }, 300_000);

@@ -1,27 +1,14 @@
 import { DeleteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../../functions/contract/index.js';
 import type { ChangeInput } from '../../../../local/publisher/envelope.js';
-import { rebuild } from '../../../../local/rebuild/rebuild.js';
+import { type RebuildOptions, rebuild } from '../../../../local/rebuild/rebuild.js';
 import { readMarker } from '../../../../local/rebuild/rebuild-markers.js';
 import { tableExists } from '../../../../local/rebuild/versioned-stores.js';
 import { reconcile } from '../../../../local/reconcile/reconcile.js';
-import {
-  createPkTable,
-  emptyAndDeleteBucket,
-  quietLocalStack,
-  uniqueName,
-} from '../../../support/aws.js';
+import { createPkTable } from '../../../support/aws.js';
 import { checkpointOf, ordersByCustomer, scanAll } from '../../sink-dynamodb/support.js';
-import {
-  createTopic,
-  killMidCatchUp,
-  publish,
-  runLiveSinks,
-  runRebuildCli,
-  writeEnvFile,
-} from './support.js';
+import { localRun, runRebuildCli, writeEnvFile } from './support.js';
 
 // The runbook "rebuild the DynamoDB view into a new table" (docs/rebuild-redrive.md) on
 // real Kafka, Dynoxide and moto through the real sink: killed with SIGKILL mid-build and
@@ -29,29 +16,14 @@ import {
 // behind, then the live sink resumes. The pipeline declares an aggregate (counts and sums
 // are deltas), so the reconciliation's exact totals catch any offset applied twice and its
 // entity check any offset skipped.
-const { stack, ddb, s3 } = quietLocalStack();
-const run = uniqueName('rbd').toLowerCase();
-const topic = `${run}-events`;
+const local = localRun('rbd');
+const { stack, ddb, run, topic, ledgerTable } = local;
 const view = `${run}-view`;
-const ledgerTable = `${run}-ledger`;
-const quarantine = `${run}-quarantine`;
-const archive = `${run}-archive`;
 const pipelineJson = JSON.stringify({
   topics: { [topic]: { versioning: 'source' } },
   aggregates: [ordersByCustomer],
 });
-const baseEnv: NodeJS.ProcessEnv = {
-  ...stack.vars,
-  [EnvVar.viewTable]: view,
-  [EnvVar.ledgerTable]: ledgerTable,
-  [EnvVar.quarantineBucket]: quarantine,
-  [EnvVar.archiveBucket]: archive,
-  [EnvVar.pipeline]: pipelineJson,
-  [EnvVar.topics]: topic,
-  [EnvVar.kafkaBrokers]: stack.kafkaBrokers.join(','),
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
+const baseEnv = local.env(pipelineJson, { [EnvVar.viewTable]: view });
 /** what the deployed sink and applications read: VIEW_TABLE changes with the "deploy" */
 let env = baseEnv;
 
@@ -78,23 +50,30 @@ function changes(n: number): ChangeInput[] {
   return out;
 }
 
+/** `rebuild --sink dynamodb --from kafka` over the topic, with `extra` options */
+const rebuildView = (extra: Partial<RebuildOptions> = {}) =>
+  rebuild({
+    kind: 'dynamodb',
+    env,
+    from: 'kafka',
+    topics: [topic],
+    brokers: stack.kafkaBrokers,
+    ...extra,
+  });
 const liveReconcile = () =>
   reconcile({ env, brokers: stack.kafkaBrokers, topics: [topic], stores: ['dynamodb'] });
-const liveSink = () => runLiveSinks(env, stack, ['dynamodb'], [topic]);
+const liveSink = () => local.liveSinks(env, ['dynamodb']);
 
-let dropTopic: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  for (const table of [view, ledgerTable]) await createPkTable(ddb, table);
-  for (const Bucket of [quarantine, archive]) await s3.send(new CreateBucketCommand({ Bucket }));
-  dropTopic = await createTopic(stack, topic);
-  await publish(stack, pipelineJson, topic, changes(300));
+  await local.setUp();
+  await createPkTable(ddb, view);
+  await local.publish(pipelineJson, changes(300));
   await liveSink();
 }, 300_000);
 
 afterAll(async () => {
-  await dropTopic?.();
-  for (const Bucket of [quarantine, archive]) await emptyAndDeleteBucket(s3, Bucket);
-  for (const TableName of [view, `${view}-v2`, ledgerTable]) {
+  await local.tearDown();
+  for (const TableName of [view, `${view}-v2`]) {
     if (await tableExists(ddb, TableName)) await ddb.send(new DeleteTableCommand({ TableName }));
   }
 });
@@ -108,15 +87,7 @@ describe('rebuild --sink dynamodb (local stack)', () => {
 
   it('--dry-run prints the plan and writes nothing', async () => {
     const lines: string[] = [];
-    const result = await rebuild({
-      kind: 'dynamodb',
-      env,
-      from: 'kafka',
-      topics: [topic],
-      brokers: stack.kafkaBrokers,
-      dryRun: true,
-      log: (l) => lines.push(l),
-    });
+    const result = await rebuildView({ dryRun: true, log: (l) => lines.push(l) });
     expect(result).toBe('dry-run');
     expect(lines[0]).toMatch(`new ${view}-v2 (v2) from kafka`);
     expect(await tableExists(ddb, `${view}-v2`)).toBe(false);
@@ -124,23 +95,13 @@ describe('rebuild --sink dynamodb (local stack)', () => {
   });
 
   it('--in-place is refused while aggregates are declared (a replay would count them twice)', async () => {
-    await expect(
-      rebuild({
-        kind: 'dynamodb',
-        env,
-        from: 'kafka',
-        topics: [topic],
-        brokers: stack.kafkaBrokers,
-        inPlace: true,
-      }),
-    ).rejects.toThrow(/twice/);
+    await expect(rebuildView({ inPlace: true })).rejects.toThrow(/twice/);
   });
 
   it('killed with SIGKILL mid-build, rerun: <view>-v2 completes and is verified; the live table is untouched', async () => {
     const liveBefore = await scanAll(ddb, view);
     const args = ['--sink', 'dynamodb', '--from', 'kafka', '--env-file', writeEnvFile(env, stack)];
-    const killer = killMidCatchUp();
-    const first = await runRebuildCli([...args, '--batch-size', '3'], killer.onLine);
+    const first = await runRebuildCli([...args, '--batch-size', '3'], 'kill-mid-catch-up');
     expect(first.signal ?? first.code).toBe('SIGKILL');
     expect(await tableExists(ddb, `${view}-v2`)).toBe(true);
     const second = await runRebuildCli(args);
@@ -153,17 +114,10 @@ describe('rebuild --sink dynamodb (local stack)', () => {
 
   it('switched by a deploy while the live sink is paused and behind: no offset twice, none skipped', async () => {
     // new records the paused live sink has not applied anywhere yet
-    await publish(stack, pipelineJson, topic, changes(120));
+    await local.publish(pipelineJson, changes(120));
     env = { ...baseEnv, [EnvVar.viewTable]: `${view}-v2` }; // the deploy
     const lines: string[] = [];
-    const result = await rebuild({
-      kind: 'dynamodb',
-      env,
-      from: 'kafka',
-      topics: [topic],
-      brokers: stack.kafkaBrokers,
-      log: (l) => lines.push(l),
-    });
+    const result = await rebuildView({ log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(`resuming (switched) ${view}-v2`);
     expect(result).toBe('swapped');
     for (const p of [0, 1]) {
@@ -174,7 +128,7 @@ describe('rebuild --sink dynamodb (local stack)', () => {
     // the mapping resumes; then the log goes on
     await liveSink();
     expect((await liveReconcile()).converged).toBe(true);
-    await publish(stack, pipelineJson, topic, changes(60));
+    await local.publish(pipelineJson, changes(60));
     await liveSink();
     const report = await liveReconcile();
     expect(report.stores[0]?.divergences).toEqual([]);
@@ -183,11 +137,10 @@ describe('rebuild --sink dynamodb (local stack)', () => {
 
   it('a rerun after the switch plans a new version; --drop-old deletes only the old table', async () => {
     const lines: string[] = [];
-    const base = { kind: 'dynamodb', env, from: 'kafka', topics: [topic], brokers: [] } as const;
-    await rebuild({ ...base, dryRun: true, log: (l) => lines.push(l) });
+    await rebuildView({ dryRun: true, log: (l) => lines.push(l) });
     expect(lines[0]).toMatch(`new ${view}-v3 (v3)`);
     lines.length = 0;
-    expect(await rebuild({ ...base, dropOld: true, log: (l) => lines.push(l) })).toBe('dropped');
+    expect(await rebuildView({ dropOld: true, log: (l) => lines.push(l) })).toBe('dropped');
     expect(lines).toEqual([`dropped ${view}`]);
     expect(await tableExists(ddb, view)).toBe(false);
     expect((await liveReconcile()).converged).toBe(true);

@@ -1,47 +1,20 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../../functions/contract/index.js';
 import { rebuild } from '../../../../local/rebuild/rebuild.js';
 import { reconcile } from '../../../../local/reconcile/reconcile.js';
-import {
-  createPkTable,
-  emptyAndDeleteBucket,
-  quietLocalStack,
-  uniqueName,
-} from '../../../support/aws.js';
-import {
-  createTopic,
-  killMidCatchUp,
-  publish,
-  runLiveSinks,
-  runRebuildCli,
-  writeEnvFile,
-} from './support.js';
+import { localRun, runRebuildCli, writeEnvFile } from './support.js';
 
 // The runbooks "rebuild after a mapping change" (from Kafka, killed with SIGKILL and
 // rerun) and "rebuild from the archive" (docs/rebuild-redrive.md), on real Kafka,
 // OpenSearch, Dynoxide and moto, through the real sinks.
-const { stack, ddb, s3 } = quietLocalStack();
-const run = uniqueName('rb').toLowerCase();
-const topic = `${run}-customers`;
+const local = localRun('rb');
+const { stack, run, topic } = local;
 const prefix = run;
-const ledgerTable = `${run}-ledger`;
-const quarantine = `${run}-quarantine`;
-const archive = `${run}-archive`;
 const pipelineJson = JSON.stringify({ topics: { [topic]: { versioning: 'source' } } });
-const env: NodeJS.ProcessEnv = {
-  ...stack.vars,
-  [EnvVar.ledgerTable]: ledgerTable,
-  [EnvVar.quarantineBucket]: quarantine,
+const env = local.env(pipelineJson, {
   [EnvVar.indexPrefix]: prefix,
   [EnvVar.openSearchEndpoint]: stack.opensearchEndpoint,
-  [EnvVar.archiveBucket]: archive,
-  [EnvVar.pipeline]: pipelineJson,
-  [EnvVar.topics]: topic,
-  [EnvVar.kafkaBrokers]: stack.kafkaBrokers.join(','),
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
+});
 const os = stack.opensearchEndpoint;
 const json = async (url: string, init?: RequestInit) => (await fetch(`${os}${url}`, init)).json();
 const aliasesOf = async () =>
@@ -54,11 +27,8 @@ async function liveReconcile() {
 }
 
 let envFile: string;
-let dropTopic: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  await createPkTable(ddb, ledgerTable);
-  for (const Bucket of [quarantine, archive]) await s3.send(new CreateBucketCommand({ Bucket }));
-  dropTopic = await createTopic(stack, topic);
+  await local.setUp();
   const changes = [];
   for (let i = 0; i < 400; i++) {
     const key = String(i % 60);
@@ -68,18 +38,15 @@ beforeAll(async () => {
         : { entity: 'customer', key, op: 'upsert' as const, data: { name: `c${key}`, n: i } },
     );
   }
-  await publish(stack, pipelineJson, topic, changes);
-  await runLiveSinks(env, stack, ['opensearch', 's3-archive'], [topic]);
+  await local.publish(pipelineJson, changes);
+  await local.liveSinks(env, ['opensearch', 's3-archive']);
   envFile = writeEnvFile(env, stack);
 }, 300_000);
 
 afterAll(async () => {
   await fetch(`${os}/${prefix}-*?expand_wildcards=all`, { method: 'DELETE' });
   await fetch(`${os}/_index_template/${prefix}-*`, { method: 'DELETE' });
-  await dropTopic?.();
-  for (const Bucket of [quarantine, archive]) await emptyAndDeleteBucket(s3, Bucket);
-  const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
-  await ddb.send(new DeleteTableCommand({ TableName: ledgerTable }));
+  await local.tearDown();
 });
 
 describe('rebuild --sink opensearch (local stack)', () => {
@@ -117,7 +84,7 @@ describe('rebuild --sink opensearch (local stack)', () => {
       '--batch-size',
       '3',
     ];
-    const first = await runRebuildCli(args, killMidCatchUp().onLine);
+    const first = await runRebuildCli(args, 'kill-mid-catch-up');
     expect(first.signal ?? first.code).toBe('SIGKILL');
     // half-built: the staging alias exists, the live one still on v1
     const mid = await aliasesOf();

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { DynamoLedger } from '../../../../functions/adapters/ledger-dynamodb.js';
 import { EnvVar } from '../../../../functions/contract/index.js';
@@ -11,13 +13,23 @@ import type { ChangeInput } from '../../../../local/publisher/envelope.js';
 import { createPublisher } from '../../../../local/publisher/publisher.js';
 import { feedFromKafka } from '../../../../local/rebuild/feed.js';
 import { createToolSinkHandler, type SinkKind } from '../../../../local/sinks/handlers.js';
+import {
+  createPkTable,
+  emptyAndDeleteBucket,
+  quietLocalStack,
+  uniqueName,
+} from '../../../support/aws.js';
 import type { StackEnv } from '../../../support/stack-env.js';
 
 /**
  * `npm run rebuild` as an operator runs it, in its own process group; `onLine` sees each
  * line of its output and may kill the group with SIGKILL (npx, tsx and node).
  */
-export function runRebuildCli(args: string[], onLine?: (line: string, kill: () => void) => void) {
+export function runRebuildCli(
+  args: string[],
+  onLine?: 'kill-mid-catch-up' | ((line: string, kill: () => void) => void),
+) {
+  const watch = onLine === 'kill-mid-catch-up' ? killMidCatchUp() : onLine;
   const child = spawn('npx', ['tsx', 'local/cli/rebuild.ts', ...args], {
     cwd: process.cwd(),
     env: { ...process.env, STAYSYNC_LOCAL_DIR: '' },
@@ -31,7 +43,7 @@ export function runRebuildCli(args: string[], onLine?: (line: string, kill: () =
   child.stdout.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       out += `${line}\n`;
-      onLine?.(line, kill);
+      watch?.(line, kill);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => {
@@ -43,16 +55,15 @@ export function runRebuildCli(args: string[], onLine?: (line: string, kill: () =
 }
 
 /** An `onLine` that kills the run once its Kafka catch-up is part-way (done > 0, < total). */
-export function killMidCatchUp() {
-  const state = { killed: false };
-  const onLine = (line: string, kill: () => void) => {
+function killMidCatchUp() {
+  let killed = false;
+  return (line: string, kill: () => void) => {
     const m = /kafka catch-up: (\d+)\/(\d+)/.exec(line);
-    if (!state.killed && m !== null && Number(m[1]) > 0 && Number(m[1]) < Number(m[2])) {
-      state.killed = true;
+    if (!killed && m !== null && Number(m[1]) > 0 && Number(m[1]) < Number(m[2])) {
+      killed = true;
       kill();
     }
   };
-  return { state, onLine };
 }
 
 /** The stack's and the contract's variables of `env` as an env file (what `npm start` writes). */
@@ -126,4 +137,58 @@ export async function runLiveSinks(
       pollMs: 100,
     });
   }
+}
+
+/**
+ * One test file's resources on the shared stack, under names no other run uses: a ledger
+ * table, quarantine and archive buckets and a topic (`partitions` 0: none).
+ */
+export function localRun(name: string) {
+  const { stack, ddb, s3 } = quietLocalStack();
+  const run = uniqueName(name).toLowerCase();
+  const names = {
+    run,
+    topic: `${run}-events`,
+    ledgerTable: `${run}-ledger`,
+    quarantine: `${run}-quarantine`,
+    archive: `${run}-archive`,
+  };
+  let dropTopic: (() => Promise<void>) | undefined;
+  return {
+    stack,
+    ddb,
+    s3,
+    ...names,
+    /** the sinks' environment over these resources (each test adds its store's variables) */
+    env: (pipelineJson: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+      ...stack.vars,
+      [EnvVar.ledgerTable]: names.ledgerTable,
+      [EnvVar.quarantineBucket]: names.quarantine,
+      [EnvVar.archiveBucket]: names.archive,
+      [EnvVar.pipeline]: pipelineJson,
+      [EnvVar.topics]: names.topic,
+      [EnvVar.kafkaBrokers]: stack.kafkaBrokers.join(','),
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...extra,
+    }),
+    publish: (pipelineJson: string, changes: readonly ChangeInput[]) =>
+      publish(stack, pipelineJson, names.topic, changes),
+    /** the live sinks of `kinds` over `env` up to the end of the topic */
+    liveSinks: (env: NodeJS.ProcessEnv, kinds: readonly SinkKind[]) =>
+      runLiveSinks(env, stack, kinds, [names.topic]),
+    setUp: async (partitions = 2) => {
+      await createPkTable(ddb, names.ledgerTable);
+      for (const Bucket of [names.quarantine, names.archive]) {
+        await s3.send(new CreateBucketCommand({ Bucket }));
+      }
+      if (partitions > 0) dropTopic = await createTopic(stack, names.topic, partitions);
+    },
+    tearDown: async () => {
+      await dropTopic?.();
+      for (const Bucket of [names.quarantine, names.archive])
+        await emptyAndDeleteBucket(s3, Bucket);
+      await ddb.send(new DeleteTableCommand({ TableName: names.ledgerTable }));
+    },
+  };
 }

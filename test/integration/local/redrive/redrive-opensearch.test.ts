@@ -1,28 +1,18 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../../functions/contract/index.js';
 import { createHandler } from '../../../../functions/sink-opensearch/create-handler.js';
 import { redrive } from '../../../../local/redrive/redrive.js';
-import {
-  createPkTable,
-  emptyAndDeleteBucket,
-  listAllKeys,
-  quietLocalStack,
-  uniqueName,
-} from '../../../support/aws.js';
+import { listAllKeys } from '../../../support/aws.js';
 import { checkpointOf } from '../../sink-dynamodb/support.js';
+import { localRun } from '../rebuild/support.js';
 import { beforeTheFix } from './support.js';
 
 // Redrive after a fix with the OpenSearch sink (docs/rebuild-redrive.md, "Redrive after a
 // bug fix"): records quarantined as `missing-version` on a source-versioned topic are
 // indexed at their offsets (external version 2 × offset) once the topic is declared
 // log-ordered; the broken JSON stays; a second run changes nothing.
-const { stack, ddb, s3 } = quietLocalStack();
-const run = uniqueName('rdo').toLowerCase();
-const topic = `${run}-customers`;
-const bucket = `${run}-quarantine`;
-const ledgerTable = `${run}-ledger`;
+const local = localRun('rdo');
+const { stack, ddb, s3, run, topic, ledgerTable, quarantine: bucket } = local;
 const os = stack.opensearchEndpoint;
 const envOf = (versioning: 'source' | 'log'): NodeJS.ProcessEnv => ({
   ...stack.vars,
@@ -39,8 +29,7 @@ const doc = async (id: string) => {
 };
 
 beforeAll(async () => {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createPkTable(ddb, ledgerTable);
+  await local.setUp(0);
   const live = createHandler(envOf('source'));
   const response = await live({
     eventSource: 'aws:kafka',
@@ -51,8 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fetch(`${os}/${run}-*?expand_wildcards=all`, { method: 'DELETE' });
   await fetch(`${os}/_index_template/${run}-*`, { method: 'DELETE' });
-  await emptyAndDeleteBucket(s3, bucket);
-  await ddb.send(new DeleteTableCommand({ TableName: ledgerTable }));
+  await local.tearDown();
 });
 
 describe('redrive (OpenSearch sink, local stack)', () => {

@@ -73,7 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.tearDown();
-  for (const TableName of [view, `${view}-v2`]) {
+  for (const TableName of [view, `${view}-v2`, `${view}-state`]) {
     if (await tableExists(ddb, TableName)) await ddb.send(new DeleteTableCommand({ TableName }));
   }
 });
@@ -101,7 +101,8 @@ describe('rebuild --sink dynamodb (local stack)', () => {
   it('killed with SIGKILL mid-build, rerun: <view>-v2 completes and is verified; the live table is untouched', async () => {
     const liveBefore = await scanAll(ddb, view);
     const args = ['--sink', 'dynamodb', '--from', 'kafka', '--env-file', writeEnvFile(env, stack)];
-    const first = await runRebuildCli([...args, '--batch-size', '3'], 'kill-mid-catch-up');
+    // one record a batch: the build lasts seconds, so a progress line falls mid-way
+    const first = await runRebuildCli([...args, '--batch-size', '1'], 'kill-mid-catch-up');
     expect(first.signal ?? first.code).toBe('SIGKILL');
     expect(await tableExists(ddb, `${view}-v2`)).toBe(true);
     const second = await runRebuildCli(args);
@@ -145,4 +146,49 @@ describe('rebuild --sink dynamodb (local stack)', () => {
     expect(await tableExists(ddb, view)).toBe(false);
     expect((await liveReconcile()).converged).toBe(true);
   }, 120_000);
+});
+
+describe('rebuild --sink dynamodb --in-place (local stack)', () => {
+  // a state-only view over the same log (no aggregates), damaged: it lost every item
+  const stateEnv = () =>
+    local.env(JSON.stringify({ topics: { [topic]: { versioning: 'source' } } }), {
+      [EnvVar.viewTable]: `${view}-state`,
+    });
+  const inPlace = (extra: Partial<RebuildOptions> = {}) =>
+    rebuild({
+      kind: 'dynamodb',
+      env: stateEnv(),
+      from: 'kafka',
+      topics: [topic],
+      brokers: stack.kafkaBrokers,
+      inPlace: true,
+      ...extra,
+    });
+  const stateReconcile = () =>
+    reconcile({
+      env: stateEnv(),
+      brokers: stack.kafkaBrokers,
+      topics: [topic],
+      stores: ['dynamodb'],
+    });
+
+  it('replays the log over the live table under a fresh namespace each run; the live checkpoints stay', async () => {
+    await createPkTable(ddb, `${view}-state`);
+    expect((await stateReconcile()).converged).toBe(false);
+    const liveCheckpoint = () => checkpointOf(ddb, ledgerTable, `ckpt#dynamodb#${topic}#0`);
+    const before = await liveCheckpoint();
+    const lines: string[] = [];
+    expect(await inPlace({ log: (l) => lines.push(l) })).toBe('swapped');
+    expect(lines[0]).toMatch('new run 1 from kafka');
+    expect((await stateReconcile()).converged).toBe(true);
+    expect(await readMarker(ddb, ledgerTable, 'dynamodb-inplace')).toMatchObject({
+      status: 'done',
+      run: 1,
+    });
+    lines.length = 0;
+    expect(await inPlace({ log: (l) => lines.push(l) })).toBe('swapped');
+    expect(lines[0]).toMatch('new run 2');
+    expect((await stateReconcile()).converged).toBe(true);
+    expect(await liveCheckpoint()).toBe(before);
+  }, 300_000);
 });

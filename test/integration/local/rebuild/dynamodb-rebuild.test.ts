@@ -191,4 +191,17 @@ describe('rebuild --sink dynamodb --in-place (local stack)', () => {
     expect((await stateReconcile()).converged).toBe(true);
     expect(await liveCheckpoint()).toBe(before);
   }, 300_000);
+
+  it('--from archive replays the S3 archive first, then catches up from Kafka', async () => {
+    await local.liveSinks(stateEnv(), ['s3-archive']); // the archive the live sink kept
+    await ddb.send(
+      new DeleteItemCommand({ TableName: `${view}-state`, Key: { pk: { S: 'customer#3' } } }),
+    );
+    expect((await stateReconcile()).converged).toBe(false);
+    const lines: string[] = [];
+    expect(await inPlace({ from: 'archive', log: (l) => lines.push(l) })).toBe('swapped');
+    const replayed = /archive replayed: (\d+) records/.exec(lines.join('\n'));
+    expect(Number(replayed?.[1])).toBeGreaterThan(0);
+    expect((await stateReconcile()).converged).toBe(true);
+  }, 300_000);
 });

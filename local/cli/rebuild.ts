@@ -1,11 +1,15 @@
 /**
  * `npm run rebuild`: builds a new version of a store from the log (or the archive),
- * verifies it and swaps it in (docs/rebuild-redrive.md). Exit 0 swapped (or dry run, or
- * dropped), 1 the new version diverged (not swapped), 2 bad input or error.
+ * verifies it and swaps it in (docs/rebuild-redrive.md). Exit 0 swapped (or built and
+ * verified, waiting for the deploy; or dry run, or dropped), 1 the new version diverged
+ * (not swapped), 2 bad input or error.
  *
  *   npm run rebuild -- --sink opensearch --from kafka --env-file .local/runs/<run>.env
  *   npm run rebuild -- --sink opensearch --from archive --env-file … [--dry-run]
  *   npm run rebuild -- --sink opensearch --drop-old --env-file …
+ *   npm run rebuild -- --sink dynamodb --from kafka|archive --env-file …  # new table; again after the deploy
+ *   npm run rebuild -- --sink dynamodb --in-place --from kafka --env-file …
+ *   npm run rebuild -- --sink s3-archive --from kafka --env-file …        # new prefix; again after the deploy
  *   # a deployed stage: the function's variables, MSK with IAM auth
  *   npm run rebuild -- --sink opensearch --from kafka --function-name <fn> \
  *       --topics customers --kafka-auth msk-iam --cluster-arn arn:aws:kafka:…
@@ -35,6 +39,7 @@ runTool('rebuild', async () => {
       'batch-size': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'drop-old': { type: 'boolean', default: false },
+      'in-place': { type: 'boolean', default: false },
     },
   });
   const kind = parseSinkKind(values.sink);
@@ -67,6 +72,7 @@ runTool('rebuild', async () => {
     ...access,
     dryRun: values['dry-run'],
     dropOld: values['drop-old'],
+    inPlace: values['in-place'],
     ...(batchSize === undefined ? {} : { batchSize }),
     log: (line) => console.log(line),
   });

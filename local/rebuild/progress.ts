@@ -14,3 +14,20 @@ export function formatProgress(phase: string, s: ProgressSample): string {
   const pct = s.total > 0 ? Math.floor((100 * Math.min(s.done, s.total)) / s.total) : 100;
   return `  ${phase}: ${s.done}/${s.total} records (${pct}%), ${rate.toFixed(0)} records/s, ETA ${left === 0 ? '0 s' : eta}`;
 }
+
+/**
+ * An `onProgress(done, total)` callback that logs `formatProgress` at most once a second
+ * (and always at the end).
+ */
+export function progressPrinter(log: (line: string) => void, now: () => number = Date.now) {
+  return (phase: string) => {
+    const began = now();
+    let lastPrinted = -Infinity;
+    return (done: number, total: number) => {
+      const t = now();
+      if (t - lastPrinted < 1000 && done < total) return;
+      lastPrinted = t;
+      log(formatProgress(phase, { done, total, elapsedMs: t - began }));
+    };
+  };
+}

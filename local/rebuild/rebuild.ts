@@ -11,16 +11,14 @@
  * checkpoints, so a rerun after a kill -9 resumes.
  */
 import type { KafkaConfig } from 'kafkajs';
-import { DynamoLedger } from '../../functions/adapters/ledger-dynamodb.js';
 import { openSearchClient } from '../../functions/adapters/opensearch-client.js';
 import { EnvVar } from '../../functions/contract/index.js';
-import { dynamoDbClient, s3Client } from '../../functions/runtime/aws-clients.js';
 import { readOpenSearchSinkConfig } from '../../functions/sink-opensearch/config.js';
-import { readS3ArchiveSinkConfig } from '../../functions/sink-s3-archive/config.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import { ToolError, UsageError } from '../sinks/errors.js';
-import { createToolSinkHandler, errorOnlyLogger, type SinkKind } from '../sinks/handlers.js';
-import { feedFromArchive, feedFromKafka } from './feed.js';
+import type { SinkKind } from '../sinks/handlers.js';
+import { feedSetup, replayAndCatchUp } from './catch-up.js';
+import { feedFromKafka } from './feed.js';
 import {
   deleteIndex,
   readIndexAliases,
@@ -28,7 +26,7 @@ import {
   updateAliases,
 } from './opensearch-aliases.js';
 import { finishActions, planOpenSearchRebuild, swapActions } from './opensearch-plan.js';
-import { formatProgress } from './progress.js';
+import { rebuildInPlace, rebuildVersioned } from './versioned-rebuild.js';
 
 export const RebuildSources = ['kafka', 'archive'] as const;
 export type RebuildSource = (typeof RebuildSources)[number];
@@ -43,24 +41,26 @@ export interface RebuildOptions {
   readonly dryRun?: boolean;
   /** delete the old versions a finished rebuild kept, and nothing else */
   readonly dropOld?: boolean;
+  /** DynamoDB: replay over the live table instead of building a new one */
+  readonly inPlace?: boolean;
   readonly batchSize?: number;
   readonly log?: (line: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
-export type RebuildResult = 'swapped' | 'diverged' | 'dry-run' | 'dropped';
+/** `built`: a new table or prefix verified, waiting for the deploy that switches to it */
+export type RebuildResult = 'swapped' | 'built' | 'diverged' | 'dry-run' | 'dropped';
 
 export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   if (options.topics.length === 0 && options.dropOld !== true) {
     throw new UsageError(`no topics: pass --topics a,b or set ${EnvVar.topics}`);
   }
-  if (options.kind !== 'opensearch') {
-    throw new UsageError(
-      `rebuild --sink ${options.kind} is not implemented yet (issue 19 is open for it); --sink opensearch is`,
-    );
+  if (options.inPlace === true) {
+    if (options.dropOld === true) throw new UsageError('--in-place keeps no old version to drop');
+    return rebuildInPlace(options);
   }
-  return rebuildOpenSearch(options);
+  return options.kind === 'opensearch' ? rebuildOpenSearch(options) : rebuildVersioned(options);
 }
 
 async function rebuildOpenSearch(options: RebuildOptions): Promise<RebuildResult> {
@@ -102,47 +102,17 @@ async function rebuildOpenSearch(options: RebuildOptions): Promise<RebuildResult
     [EnvVar.sinkName]: sink,
     [EnvVar.openSearchIndexVersion]: String(plan.version),
   };
-  const handler = createToolSinkHandler('opensearch', rebuildEnv, {
-    stage: 'rebuild',
-    logger: errorOnlyLogger(log),
-    metrics: { publish: () => undefined },
+  const { target, kafka, progress } = feedSetup({
+    kind: 'opensearch',
+    env: rebuildEnv,
+    ledgerTable: config.ledgerTable,
+    run: { ...options, now },
+    log,
+    handlerOptions: { stage: 'rebuild' },
   });
-  const ledger = new DynamoLedger(dynamoDbClient(env), config.ledgerTable);
-  const progress = (phase: string) => {
-    const began = now();
-    let lastPrinted = -Infinity;
-    return (done: number, total: number) => {
-      const t = now();
-      if (t - lastPrinted < 1000 && done < total) return;
-      lastPrinted = t;
-      log(formatProgress(phase, { done, total, elapsedMs: t - began }));
-    };
-  };
-  const target = {
-    handler,
-    ledger,
-    sink,
-    topics: options.topics,
-    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-  };
-  const kafka = {
-    brokers: options.brokers,
-    ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
-  };
 
   if (plan.phase !== 'swapped') {
-    if (options.from === 'archive') {
-      const archive = readS3ArchiveSinkConfig(env);
-      const { records } = await feedFromArchive({
-        ...target,
-        s3: s3Client(env),
-        bucket: archive.archiveBucket,
-        prefix: archive.archivePrefix,
-        onProgress: progress('archive'),
-      });
-      log(`  archive replayed: ${records} records applied or skipped`);
-    }
-    await feedFromKafka({ ...target, ...kafka, onProgress: progress('kafka catch-up') });
+    await replayAndCatchUp({ target, kafka, from: options.from, env, progress, log });
     await refreshIndices(client, prefix);
     const report = await reconcile({
       env: rebuildEnv,

@@ -1,8 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar } from '../../../../functions/contract/index.js';
-import { encodeMskRecord } from '../../../../functions/core/msk-encode.js';
-import type { MskEventRecord } from '../../../../functions/core/msk-event.js';
 import { createHandler } from '../../../../functions/sink-dynamodb/create-handler.js';
 import { redrive } from '../../../../local/redrive/redrive.js';
 import { formatSummary } from '../../../../local/redrive/summary.js';
@@ -13,6 +11,7 @@ import {
   uniqueName,
 } from '../../../support/aws.js';
 import { checkpointOf, createTables, viewStates } from '../../sink-dynamodb/support.js';
+import { beforeTheFix } from './support.js';
 
 // Redrive after a fix (docs/rebuild-redrive.md, "Redrive after a bug fix"): records a
 // source-versioned configuration quarantined as `missing-version` decode once the topic is
@@ -21,28 +20,6 @@ const { stack, ddb, s3 } = quietLocalStack();
 const bucket = uniqueName('redrive-quarantine');
 const topic = uniqueName('redrive-customers');
 let tables: Awaited<ReturnType<typeof createTables>>;
-
-const record = (offset: number, key: string, value: string): MskEventRecord =>
-  encodeMskRecord({
-    topic,
-    partition: 0,
-    offset,
-    timestamp: 1_700_000_000_000 + offset,
-    timestampType: 'CREATE_TIME',
-    key: Buffer.from(key),
-    value: Buffer.from(value),
-    headers: [],
-  });
-const envelope = (key: string, data: object, version?: number) =>
-  JSON.stringify({
-    id: `e-${key}-${JSON.stringify(data)}`,
-    entity: 'customer',
-    key,
-    op: 'upsert',
-    ...(version === undefined ? {} : { version }),
-    ts: '2026-12-01T10:00:00Z',
-    data,
-  });
 
 const envOf = (versioning: 'source' | 'log') => ({
   ...stack.vars,
@@ -72,12 +49,7 @@ beforeAll(async () => {
   const response = await live({
     eventSource: 'aws:kafka',
     records: {
-      [`${topic}-0`]: [
-        record(0, 'customer:1', envelope('1', { name: 'Ann' }, 1)),
-        record(1, 'customer:2', envelope('2', { name: 'Bo' })),
-        record(2, 'customer:2', envelope('2', { name: 'Bob' })),
-        record(3, 'customer:3', '{not json'),
-      ],
+      [`${topic}-0`]: beforeTheFix(topic),
     },
   });
   expect(response.batchItemFailures).toEqual([]);

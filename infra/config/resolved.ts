@@ -41,6 +41,8 @@ export interface ResolvedSink {
   readonly timeoutSeconds: number;
   readonly aggregates?: readonly AggregateSpecJson[];
   readonly projections?: readonly ProjectionSpecJson[];
+  /** the dynamodb sink's view, when it is not the construct's own table */
+  readonly viewTableName?: string;
 }
 
 export interface ResolvedSource {

@@ -112,6 +112,14 @@ export interface SinkSpec {
    * @default - none: the view stores each envelope's `data` as it is
    */
   readonly projections?: readonly ProjectionSpecJson[];
+  /**
+   * An existing table the `dynamodb` sink uses as its view instead of the one the construct
+   * creates: the new table a `npm run rebuild -- --sink dynamodb` built, switched to by a
+   * deploy (docs/rebuild-redrive.md). The construct's own view table stays in the stack
+   * (nothing is deleted by the switch); the grants follow the named table.
+   * @default - the construct's own view table
+   */
+  readonly viewTableName?: string;
 }
 
 /** A source table the construct creates, with a `NEW_AND_OLD_IMAGES` stream. */

@@ -156,6 +156,13 @@ function resolveSink(
   p.int(s.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
   checkAggregates(kind, s.aggregates, p);
   checkProjections(kind, s.projections, p);
+  if (s.viewTableName !== undefined) {
+    p.check(kind === 'dynamodb', `sinks.${kind}.viewTableName: only the dynamodb sink has a view`);
+    p.check(
+      /^[A-Za-z0-9_.-]{3,255}$/.test(s.viewTableName),
+      `sinks.${kind}.viewTableName must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(s.viewTableName)}`,
+    );
+  }
   return {
     kind,
     topics: [...(s.topics ?? [])],
@@ -169,6 +176,7 @@ function resolveSink(
     timeoutSeconds: s.timeoutSeconds ?? 120,
     ...(s.aggregates === undefined ? {} : { aggregates: s.aggregates }),
     ...(s.projections === undefined ? {} : { projections: s.projections }),
+    ...(s.viewTableName === undefined ? {} : { viewTableName: s.viewTableName }),
   };
 }
 

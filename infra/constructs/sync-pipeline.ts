@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -174,7 +175,14 @@ export class SyncPipeline extends Construct {
       bindPipeline(fn, sink.kind, pipelineJson(config, sink));
       bindLedger(fn, this.tables.ledger);
       bindQuarantine(fn, this.buckets.quarantine);
-      if (sink.kind === 'dynamodb') bindView(fn, this.tables.view);
+      if (sink.kind === 'dynamodb') {
+        // A rebuilt view is switched to by naming it (docs/rebuild-redrive.md).
+        const view =
+          sink.viewTableName === undefined
+            ? this.tables.view
+            : dynamodb.Table.fromTableName(this, 'RebuiltView', sink.viewTableName);
+        bindView(fn, view);
+      }
       if (sink.kind === 'opensearch' && this.search !== undefined)
         bindSearch(fn, this.search, config.indexPrefix, config.openSearch.indexEnv);
       if (sink.kind === 's3-archive') bindArchive(fn, this.buckets.archive, config.archive.prefix);

@@ -1,6 +1,9 @@
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StaysyncStack } from '../../../infra/stacks/staysync-stack.js';
+import { stages } from '../../../infra/config/stages.js';
+import type { StageConfig } from '../../../infra/config/types.js';
+import { StaysyncStack } from '../../../infra/stacks/staysync-stack.js';
 import { logicalIdOf, synthTemplates } from '../support/pipeline-app.js';
 
 type Synth = ReturnType<typeof synthTemplates>;
@@ -592,5 +595,51 @@ describe('operations', () => {
       expect(body).toContain(m);
     for (const sink of ['dynamodb', 'opensearch', 's3-archive'])
       expect(body).toContain(`${sink}: records`);
+  });
+});
+
+describe('a rebuilt DynamoDB view (docs/rebuild-redrive.md)', () => {
+  it('binds the sink to the named table, with grants on it, and keeps the construct’s own view', () => {
+    const dev = stages.dev as StageConfig;
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stage: StageConfig = {
+      ...dev,
+      stageName: 'rebuilt',
+      sinks: {
+        ...dev.sinks,
+        dynamodb: {
+          ...dev.sinks.dynamodb,
+          topics: dev.sinks.dynamodb?.topics ?? [],
+          viewTableName: 'staysync-dev-view-v2',
+        },
+      },
+    };
+    const stack = new StaysyncStack(app, 'staysync-rebuilt', { stage });
+    const template = Template.fromStack(stack);
+
+    const fn = sinkFn(stack, 'dynamodb');
+    const props = template.toJSON().Resources[logicalIdOf(stack, fn.functionArn)].Properties;
+    expect(props.Environment.Variables.VIEW_TABLE).toBe('staysync-dev-view-v2');
+    const granted = statementsOf(stack, template, fn).flatMap(resourcesOf);
+    expect(JSON.stringify(granted)).toContain(':table/staysync-dev-view-v2');
+    expect(stack.pipeline.tables.view).toBeDefined();
+    expect(template.findResources('AWS::DynamoDB::Table')).toHaveProperty(
+      logicalIdOf(stack, stack.pipeline.tables.view.tableArn),
+    );
+  });
+
+  it('refuses a view table name on a sink that has no view', () => {
+    const dev = stages.dev as StageConfig;
+    const stage: StageConfig = {
+      ...dev,
+      sinks: {
+        ...dev.sinks,
+        's3-archive': { topics: dev.sinks['s3-archive']?.topics ?? [], viewTableName: 'x-view' },
+      },
+    };
+
+    expect(() => new StaysyncStack(new App(), 'staysync-bad-view', { stage })).toThrow(
+      /sinks\.s3-archive\.viewTableName: only the dynamodb sink has a view/,
+    );
   });
 });

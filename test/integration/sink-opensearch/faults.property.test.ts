@@ -92,7 +92,7 @@ describeUnderFaults(
   {
     label: 'OpenSearch sink',
     runs: { env: 'FC_OPENSEARCH_ADAPTER_RUNS', default: 100 },
-    faults: { kinds: FAULTS, percent: [40, 55] },
+    faults: { kinds: FAULTS, percent: [50, 65] },
     handler: (retry) => createHandler(env, { retry }),
     inject: (pick, fired) => [injectFaults(pick, fired)],
     check: async (log, run) => {

@@ -36,7 +36,7 @@ describeUnderFaults(
   'ends with every record of the log archived exactly once, whatever faults strike',
   {
     label: 'S3 archive sink',
-    runs: { env: 'FC_ARCHIVE_ADAPTER_RUNS', default: 150 },
+    runs: { env: 'FC_ARCHIVE_ADAPTER_RUNS', default: 120 },
     faults: { kinds: SDK_FAULTS, percent: [20, 35] },
     handler: (retry) => createHandler(env, { retry }),
     inject: sdkFaultsIn(dynamoDbClient(stack.vars), s3Client(stack.vars)),

@@ -148,7 +148,11 @@ export class S3ArchiveStore implements ArchiveObjectStore {
           `S3 PutObject s3://${this.bucket}/${key}`,
           this.context,
         );
-        if (mapped.retriable || isSetupError(err)) throw mapped;
+        // Only an answer from S3 (a 4xx) says the object itself is rejected; an error with
+        // no HTTP status is the client's or the process's (an abort, a bug) and must fail the
+        // invocation, never quarantine records.
+        const answeredByS3 = status !== undefined && status >= 400 && status < 500;
+        if (mapped.retriable || isSetupError(err) || !answeredByS3) throw mapped;
         if (TRANSIENT_REJECTIONS.has(name)) {
           throw new RetriableError(mapped.message, { context: this.context, cause: err });
         }

@@ -20,6 +20,7 @@ import { formatReport, type ReconcileReport, reconcile } from '../reconcile/reco
 import { services } from '../stack/services/index.js';
 import { up } from '../stack/stack.js';
 import { stackPaths } from '../stack/support/paths.js';
+import { KILLABLE_ENGINES, type KillableEngine, killAndRestart } from './engine-faults.js';
 import { ProgressRenderer, type SinkProgress } from './progress.js';
 import { seeded } from './random.js';
 import {
@@ -208,6 +209,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   let published = 0;
   let faults = 0;
+  const enginesKilled: string[] = [];
   let phase = 'publishing';
   const progress = (force = false): void =>
     renderer.update(
@@ -252,10 +254,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const faultLoop = (async () => {
     if (!options.faults) return;
     const rnd = seeded(options.seed ^ 0x5eed);
-    while (faults < maxFaults && !(publishingDone && caughtUp())) {
+    // Each engine whose state survives a restart is killed once, in seeded order, at a
+    // seeded moment among the faults (forced when no more faults than engines remain).
+    const engines: KillableEngine[] = [...KILLABLE_ENGINES].sort(() => rnd.int(3) - 1);
+    while (
+      (faults < maxFaults || engines.length > 0) &&
+      !(publishingDone && caughtUp() && engines.length === 0)
+    ) {
       await sleep(700 + rnd.int(1_800));
-      if (publishingDone && caughtUp()) break;
-      if (rnd.chance(0.7)) {
+      if (publishingDone && caughtUp() && engines.length === 0) break;
+      const engine = engines[0];
+      if (engine !== undefined && (rnd.chance(0.4) || maxFaults - faults <= engines.length)) {
+        engines.shift();
+        renderer.note(`  fault #${faults + 1}: engine killed: ${engine} (kill -9); restarting`);
+        const began = Date.now();
+        await killAndRestart(engine, services, paths, 200 + rnd.int(800));
+        enginesKilled.push(engine);
+        renderer.note(`  ${engine} is back after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      } else if (rnd.chance(0.7)) {
         const sink = rnd.pick(SinkNames);
         await hosts.get(sink)?.crash();
         renderer.note(
@@ -339,7 +355,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const deadline = began + options.timeoutMs;
   for (;;) {
-    await refreshOffsets();
+    // While the broker is killed (--faults) offsets cannot be read: keep waiting.
+    await refreshOffsets().catch(() => undefined);
     if (caughtUp() && endTotal() >= records) break;
     if (Date.now() > deadline) {
       ticking = false;
@@ -389,7 +406,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const seconds = pipelineMs / 1000;
   print(
     `figures: ${records} records (${options.events} change events) through 3 sinks in ${seconds.toFixed(1)} s ` +
-      `= ${(records / seconds).toFixed(0)} records/s end to end; ${faults} faults injected; ` +
+      `= ${(records / seconds).toFixed(0)} records/s end to end; ${faults} faults injected` +
+      `${enginesKilled.length > 0 ? ` (engines killed: ${enginesKilled.join(', ')})` : ''}; ` +
       `cold starts ${SinkNames.map((s) => `${s} ${hosts.get(s)?.coldStarts ?? 0}`).join(', ')}`,
   );
   print(

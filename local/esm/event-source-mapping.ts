@@ -169,12 +169,16 @@ export class EventSourceMapping {
     });
   }
 
+  /** set by stop() and crash(): a consumer kafkajs gave up on is then not replaced */
+  private abandoned = false;
+
   get isRunning(): boolean {
     return this.running;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
+    this.abandoned = false;
     await this.loadTimestampTypes();
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -192,6 +196,11 @@ export class EventSourceMapping {
       this.generation++;
       this.cursors.clear();
       this.paused.clear();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // kafkajs gives up on a broker that stays away (retries exhausted); Lambda's pollers
+      // outlive a broker outage, so start a new consumer once the broker answers again.
+      if (this.consumer === consumer && this.running && !payload.restart) void this.revive();
     });
     await consumer.connect();
     await consumer.subscribe({
@@ -225,6 +234,7 @@ export class EventSourceMapping {
 
   /** Stops fetching, lets invocations in flight finish and commit, then leaves the group. */
   async stop(): Promise<void> {
+    this.abandoned = true;
     this.running = false;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight]);
@@ -241,6 +251,11 @@ export class EventSourceMapping {
    * group's committed offsets, so those records are delivered again.
    */
   async crash(): Promise<void> {
+    this.abandoned = true;
+    await this.dropConsumer();
+  }
+
+  private async dropConsumer(): Promise<void> {
     this.running = false;
     this.generation++;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -249,6 +264,20 @@ export class EventSourceMapping {
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
+  }
+
+  /** Replaces a consumer kafkajs gave up on, retrying every second until one starts. */
+  private async revive(): Promise<void> {
+    await this.dropConsumer();
+    while (!this.abandoned) {
+      try {
+        await this.start();
+        return;
+      } catch {
+        await this.dropConsumer();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
   }
 
   /** True when nothing is buffered or in flight (the caller compares lag to know if done). */

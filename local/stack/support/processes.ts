@@ -126,6 +126,12 @@ export async function terminate(
   return 'killed';
 }
 
+/** SIGKILL to `pid` and the group it leads (no grace: a crash), resolved once it is gone. */
+export async function killNow(pid: number): Promise<void> {
+  signalGroup(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

@@ -15,6 +15,7 @@ import { listAllKeys, uniqueName } from '../../support/aws.js';
 import { countRequests } from '../../support/aws-request-counter.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import {
+  archiveSinkEnv,
   createResources,
   expectExactlyOnce,
   failCommand,
@@ -42,15 +43,7 @@ afterAll(async () => {
 function setup() {
   const topic = uniqueName('orders');
   const prefix = uniqueName('archive');
-  const env = {
-    ...baseEnv,
-    SINK_NAME: 's3-archive',
-    LEDGER_TABLE: resources.ledger,
-    ARCHIVE_BUCKET: resources.archive,
-    ARCHIVE_PREFIX: prefix,
-    QUARANTINE_BUCKET: resources.quarantine,
-    QUARANTINE_PREFIX: prefix,
-  };
+  const env = archiveSinkEnv(baseEnv, resources, prefix);
   const handler: Handler = createHandler(env);
   const read = () => readArchive(s3, resources.archive, prefix, topic);
   return { topic, prefix, env, handler, read };

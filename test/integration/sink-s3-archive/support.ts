@@ -26,6 +26,23 @@ export async function createResources(dynamo: DynamoDBClient, s3: S3Client) {
   };
 }
 
+/** The archive sink's environment over `resources`, archive and quarantine under `prefix`. */
+export function archiveSinkEnv(
+  base: NodeJS.ProcessEnv,
+  resources: { readonly ledger: string; readonly archive: string; readonly quarantine: string },
+  prefix: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    SINK_NAME: 's3-archive',
+    LEDGER_TABLE: resources.ledger,
+    ARCHIVE_BUCKET: resources.archive,
+    ARCHIVE_PREFIX: prefix,
+    QUARANTINE_BUCKET: resources.quarantine,
+    QUARANTINE_PREFIX: prefix,
+  };
+}
+
 const NOT_UTF8 = Buffer.from([0xc3, 0x28, 0xff]);
 
 /**

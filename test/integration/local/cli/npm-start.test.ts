@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -16,30 +14,11 @@ import { ownerOf } from '../../../../local/stack/pid-records.js';
 import { services } from '../../../../local/stack/services/index.js';
 import { stackPaths } from '../../../../local/stack/support/paths.js';
 import { loadStackEnv } from '../../../support/stack-env.js';
+import { npmStart } from './npm-start-child.js';
 
 const stack = loadStackEnv();
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const runId = `it${randomUUID().slice(0, 8)}`;
 const names = runNames(runId);
-
-function npmStart(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli/start.ts', ...args], {
-      cwd: repo,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 afterAll(async () => {
   const admin = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();

@@ -3,17 +3,21 @@
  * stack (Dynoxide, moto), shared by the demo and the integration tests so they cannot drift apart.
  */
 import {
+  type AttributeValue,
   CreateTableCommand,
   type DynamoDBClient,
+  ScanCommand,
   type StreamViewType,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /**
  * Creates an on-demand table keyed by a string `pk` (the layout of the ledger and of the
@@ -39,6 +43,37 @@ export async function createPkTable(
   );
   await waitUntilTableExists({ client, maxWaitTime: maxWaitTimeSeconds }, { TableName: tableName });
 }
+
+/** Every item of `table`, unmarshalled, read strongly consistent page by page. */
+export async function scanItems(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    for (const item of page.Items ?? []) items.push(unmarshall(item));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+/**
+ * A DynamoDB Streams client on the local stack (its `AWS_ENDPOINT_URL_DYNAMODB_STREAMS`,
+ * region and static credentials, from `.local/stack.env`'s variables).
+ */
+export const dynamoDbStreamsClient = (vars: Readonly<Record<string, string>>) =>
+  new DynamoDBStreamsClient({
+    region: vars.AWS_REGION ?? 'us-east-1',
+    endpoint: vars.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? vars.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+    credentials: {
+      accessKeyId: vars.AWS_ACCESS_KEY_ID ?? 'test',
+      secretAccessKey: vars.AWS_SECRET_ACCESS_KEY ?? 'test',
+    },
+  });
 
 /** Every key in `bucket` (under `prefix` when given), following continuation tokens. */
 export async function listAllKeys(

@@ -6,19 +6,11 @@
  * Kafka. The sinks, the faults and the reconciliation against the log are the publisher
  * mode's; on top, every store is compared with the source tables themselves.
  */
-import {
-  DeleteTableCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { EnvVar } from '../../functions/contract/env.js';
-import { createHandler as createRelay } from '../../functions/relay-dynamodb-streams/create-handler.js';
+import { DeleteTableCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { dynamoDbClient } from '../../functions/runtime/aws-clients.js';
-import { DynamoDbStreamsEventSourceMapping } from '../esm/dynamodb-streams/stream-event-source-mapping.js';
-import { inProcessInvoker } from '../esm/in-process-invoker.js';
+import { dynamoDbStreamsClient, scanItems } from '../aws/resources.js';
+import type { DynamoDbStreamsEventSourceMapping } from '../esm/dynamodb-streams/stream-event-source-mapping.js';
 import type { ChangeInput } from '../publisher/envelope.js';
 import { readDynamoView, readOpenSearch } from '../reconcile/stores.js';
 import {
@@ -30,6 +22,7 @@ import {
   VERSION_ATTRIBUTE,
   writeWithOutbox,
 } from '../source/application.js';
+import { relayMapping } from '../source/relay-mapping.js';
 import type { RunNames } from './resources.js';
 import type { Entity, Step } from './workload.js';
 
@@ -60,14 +53,7 @@ export class SourceApplication {
   ) {
     this.#ddb = dynamoDbClient({ ...process.env, ...stack });
     this.#tables = sourceTables(names);
-    this.#streams = new DynamoDBStreamsClient({
-      region: stack.AWS_REGION ?? 'us-east-1',
-      endpoint: stack.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? '',
-      credentials: {
-        accessKeyId: stack.AWS_ACCESS_KEY_ID ?? 'test',
-        secretAccessKey: stack.AWS_SECRET_ACCESS_KEY ?? 'test',
-      },
-    });
+    this.#streams = dynamoDbStreamsClient(stack);
   }
 
   get tables(): SourceTables {
@@ -79,17 +65,12 @@ export class SourceApplication {
     await createSourceTable(this.#ddb, this.#tables.customers);
     await createSourceTable(this.#ddb, this.#tables.orders);
     const relay = (table: string, source: Record<string, unknown>) =>
-      new DynamoDbStreamsEventSourceMapping({
-        functionName: `relay-${table}`,
+      relayMapping({
         client: this.#streams,
-        source: { tableName: table },
-        invoker: inProcessInvoker(
-          createRelay({
-            ...this.stack,
-            [EnvVar.relaySource]: JSON.stringify({ table, ...source }),
-            [EnvVar.quarantineBucket]: this.names.quarantineBucket,
-          }),
-        ),
+        table,
+        source,
+        stack: this.stack,
+        quarantineBucket: this.names.quarantineBucket,
         settings: { batchSize: 100, pollIntervalMs: 100, bisectBatchOnFunctionError: true },
       });
     this.#mappings.push(
@@ -157,11 +138,11 @@ export class SourceApplication {
     env: NodeJS.ProcessEnv,
   ): Promise<{ checked: number; divergences: string[] }> {
     const expected = new Map<string, number>();
-    for (const item of await this.#scan(this.#tables.customers)) {
+    for (const item of await scanItems(this.#ddb, this.#tables.customers)) {
       const v = Number(item[VERSION_ATTRIBUTE]);
       if (Number.isSafeInteger(v)) expected.set(`customer#${item.pk}`, 2 * v);
     }
-    for (const item of await this.#scan(this.#tables.orders)) {
+    for (const item of await scanItems(this.#ddb, this.#tables.orders)) {
       const pk = String(item.pk);
       if (pk.startsWith('order#')) expected.set(pk, Number(item[VERSION_ATTRIBUTE]));
     }
@@ -223,18 +204,5 @@ export class SourceApplication {
             : { pk: { S: `poison-${n}` }, name: { S: 'no version' } },
       }),
     );
-  }
-
-  async #scan(table: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, never> | undefined;
-    do {
-      const page = await this.#ddb.send(
-        new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-      start = page.LastEvaluatedKey as Record<string, never> | undefined;
-    } while (start !== undefined);
-    return items;
   }
 }

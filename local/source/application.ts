@@ -41,7 +41,7 @@ export async function createSourceTable(client: DynamoDBClient, table: string): 
 }
 
 export interface SourceWrite {
-  /** the version the item holds after the write (0 after a delete: the item is gone) */
+  /** the version the item holds after the write */
   readonly version: number;
   /** compare-and-set attempts the write took (1 when no other writer raced it) */
   readonly attempts: number;
@@ -50,26 +50,63 @@ export interface SourceWrite {
 /**
  * Writes `fields` as the item's new state under optimistic locking: reads the version,
  * writes version + 1 on condition that nobody wrote in between, and tries again if someone
- * did. A re-created item continues above the version it was deleted at (`deletedAt`,
- * which the application keeps, as the relay requires), so its versions keep growing.
+ * did. A re-created item continues above the version it was deleted at (`floors`, kept by
+ * `deleteVersioned`, as the relay requires), so its versions keep growing.
  */
-export async function putVersioned(
+export function putVersioned(
   client: DynamoDBClient,
   table: string,
   pk: string,
   fields: Readonly<Record<string, unknown>>,
   floors: Map<string, number> = new Map(),
 ): Promise<SourceWrite> {
+  return compareAndSet(client, table, pk, (_current, stored) => ({
+    next: (stored ?? floors.get(pk) ?? 0) + 1,
+    state: fields,
+  })) as Promise<SourceWrite>;
+}
+
+/**
+ * Sets `fields` on the item under optimistic locking (read, merge, write version + 1 if
+ * nobody wrote in between). Returns undefined when there is no item to patch.
+ */
+export function patchVersioned(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<SourceWrite | undefined> {
+  return compareAndSet(client, table, pk, (current, stored) =>
+    current === undefined || stored === undefined
+      ? undefined
+      : { next: stored + 1, state: { ...current, ...fields } },
+  );
+}
+
+/**
+ * The optimistic-locking loop: read the item, let `plan` say what to write (or nothing),
+ * write it on condition that the version read is still the stored one, retry on a lost race.
+ */
+async function compareAndSet(
+  client: DynamoDBClient,
+  table: string,
+  pk: string,
+  plan: (
+    current: Record<string, unknown> | undefined,
+    stored: number | undefined,
+  ) => { readonly next: number; readonly state: Readonly<Record<string, unknown>> } | undefined,
+): Promise<SourceWrite | undefined> {
   for (let attempts = 1; ; attempts++) {
     const current = await readItem(client, table, pk);
     const stored = current === undefined ? undefined : Number(current[VERSION_ATTRIBUTE]);
-    const next = (stored ?? floors.get(pk) ?? 0) + 1;
+    const write = plan(current, stored);
+    if (write === undefined) return undefined;
     try {
       await client.send(
         new PutItemCommand({
           TableName: table,
           Item: marshall(
-            { ...fields, pk, [VERSION_ATTRIBUTE]: next },
+            { ...write.state, pk, [VERSION_ATTRIBUTE]: write.next },
             { removeUndefinedValues: true },
           ),
           ConditionExpression: stored === undefined ? 'attribute_not_exists(pk)' : '#v = :expected',
@@ -81,41 +118,7 @@ export async function putVersioned(
               }),
         }),
       );
-      return { version: next, attempts };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-}
-
-/**
- * Sets `fields` on the item under optimistic locking (read, merge, write version + 1 if
- * nobody wrote in between). Returns undefined when there is no item to patch.
- */
-export async function patchVersioned(
-  client: DynamoDBClient,
-  table: string,
-  pk: string,
-  fields: Readonly<Record<string, unknown>>,
-): Promise<SourceWrite | undefined> {
-  for (let attempts = 1; ; attempts++) {
-    const current = await readItem(client, table, pk);
-    if (current === undefined) return undefined;
-    const stored = Number(current[VERSION_ATTRIBUTE]);
-    try {
-      await client.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: marshall(
-            { ...current, ...fields, pk, [VERSION_ATTRIBUTE]: stored + 1 },
-            { removeUndefinedValues: true },
-          ),
-          ConditionExpression: '#v = :expected',
-          ExpressionAttributeNames: { '#v': VERSION_ATTRIBUTE },
-          ExpressionAttributeValues: { ':expected': { N: String(stored) } },
-        }),
-      );
-      return { version: stored + 1, attempts };
+      return { version: write.next, attempts };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

@@ -10,8 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeleteTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -19,20 +18,16 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { EnvVar } from '../../../functions/contract/env.js';
-import { createHandler as createRelay } from '../../../functions/relay-dynamodb-streams/create-handler.js';
 import { dynamoDbClient, s3Client } from '../../../functions/runtime/aws-clients.js';
-import { createHandler as createViewSink } from '../../../functions/sink-dynamodb/create-handler.js';
-import { createHandler as createSearchSink } from '../../../functions/sink-opensearch/create-handler.js';
-import { createHandler as createArchiveSink } from '../../../functions/sink-s3-archive/create-handler.js';
-import { emptyAndDeleteBucket } from '../../aws/resources.js';
-import { DynamoDbStreamsEventSourceMapping } from '../../esm/dynamodb-streams/stream-event-source-mapping.js';
+import { dynamoDbStreamsClient, emptyAndDeleteBucket, scanItems } from '../../aws/resources.js';
 import { EventSourceMapping } from '../../esm/event-source-mapping.js';
 import { inProcessInvoker } from '../../esm/in-process-invoker.js';
 import { readArchive, readDynamoView, readOpenSearch } from '../../reconcile/stores.js';
+import { createToolSinkHandler } from '../../sinks/handlers.js';
 import { createSourceTable, putVersioned, VERSION_ATTRIBUTE } from '../../source/application.js';
+import { relayMapping } from '../../source/relay-mapping.js';
 import { seeded } from '../random.js';
 import {
   createResources,
@@ -155,33 +150,19 @@ export async function runDualWrites(options: DualWriteOptions): Promise<DualWrit
     await fetch(`${opensearch}/${dual.index}`, { method: 'PUT' });
 
     // (b): the source table's stream → relay → Kafka → the sinks, all in this process.
-    // the local stack's Dynoxide serves the streams API too
-    const streams = new DynamoDBStreamsClient({
-      region: options.stack.AWS_REGION ?? 'us-east-1',
-      endpoint: options.stack.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? '',
-      credentials: {
-        accessKeyId: options.stack.AWS_ACCESS_KEY_ID ?? 'test',
-        secretAccessKey: options.stack.AWS_SECRET_ACCESS_KEY ?? 'test',
-      },
-    });
-    const relay = createRelay({
-      ...options.stack,
-      [EnvVar.relaySource]: JSON.stringify({
+    const streams = dynamoDbStreamsClient(options.stack);
+    const streamMapping = relayMapping({
+      client: streams,
+      table: tables.log,
+      source: {
         mode: 'cdc',
-        table: tables.log,
         topic: names.topics.customer,
         entity: 'customer',
         keyAttributes: ['pk'],
         versionAttribute: VERSION_ATTRIBUTE,
-      }),
-      [EnvVar.quarantineBucket]: names.quarantineBucket,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
-    const streamMapping = new DynamoDbStreamsEventSourceMapping({
-      functionName: 'relay',
-      client: streams,
-      source: { tableName: tables.log },
-      invoker: inProcessInvoker(relay),
+      },
+      stack: options.stack,
+      quarantineBucket: names.quarantineBucket,
       settings: { pollIntervalMs: 100 },
     });
     await streamMapping.start();
@@ -408,12 +389,7 @@ function sinkMapping(
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
-  const handler =
-    sink === 'dynamodb'
-      ? createViewSink(env)
-      : sink === 'opensearch'
-        ? createSearchSink(env)
-        : createArchiveSink(env);
+  const handler = createToolSinkHandler(sink, env);
   return new EventSourceMapping({
     functionName: sink,
     groupId: names.groupOf(sink),
@@ -425,19 +401,8 @@ function sinkMapping(
 }
 
 async function tableSnapshot(ddb: DynamoDBClient, table: string): Promise<Snapshot> {
-  const out = new Map<string, number>();
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    for (const raw of page.Items ?? []) {
-      const item = unmarshall(raw);
-      out.set(String(item.pk), Number(item.n));
-    }
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start !== undefined);
-  return out;
+  const items = await scanItems(ddb, table);
+  return new Map(items.map((item) => [String(item.pk), Number(item.n)]));
 }
 
 async function indexSnapshot(opensearch: string, index: string): Promise<Snapshot> {

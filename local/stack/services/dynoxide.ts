@@ -32,7 +32,6 @@ const installRoot = (paths: StackPaths): string =>
 /** The built server (after `prepare`). */
 export const dynoxideBinary = (paths: StackPaths): string =>
   path.join(installRoot(paths), 'bin', 'dynoxide');
-const binary = dynoxideBinary;
 /** Written after a build succeeded: a half-built install (killed cargo) is rebuilt. */
 const marker = (paths: StackPaths): string => path.join(installRoot(paths), '.staysync-build');
 const buildId = `dynoxide-rs ${DYNOXIDE_VERSION} --locked --features ${FEATURES}`;
@@ -43,7 +42,7 @@ export const dynoxideService: ServiceDef = {
 
   async prepare(paths) {
     if (
-      existsSync(binary(paths)) &&
+      existsSync(dynoxideBinary(paths)) &&
       existsSync(marker(paths)) &&
       readFileSync(marker(paths), 'utf8') === buildId
     ) {
@@ -69,7 +68,7 @@ export const dynoxideService: ServiceDef = {
       '--target-dir',
       path.join(paths.cache, 'dynoxide', 'target'),
     ]);
-    if (result.code !== 0 || !existsSync(binary(paths))) {
+    if (result.code !== 0 || !existsSync(dynoxideBinary(paths))) {
       throw new StackError(
         `cargo install of ${buildId} failed (exit code ${result.code}):\n${result.text.slice(-4000)}`,
         { service: 'dynoxide' },
@@ -80,7 +79,7 @@ export const dynoxideService: ServiceDef = {
 
   start(paths, logFile) {
     // No --db-path: an in-memory SQLite database (fastest; nothing to clean on disk).
-    return spawnDetached(binary(paths), ['--host', '127.0.0.1', '--port', String(port)], {
+    return spawnDetached(dynoxideBinary(paths), ['--host', '127.0.0.1', '--port', String(port)], {
       logFile,
       cwd: paths.root,
     });

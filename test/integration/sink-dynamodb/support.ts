@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteTableCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Change } from '../../../functions/core/change.js';
 import { fromViewItem } from '../../../functions/core/dynamodb/view-item.js';
 import type { KafkaRecord } from '../../../functions/core/record.js';
 import type { SinkBatch } from '../../../functions/core/sink.js';
 import type { ViewState } from '../../../functions/core/view-state.js';
+import { scanItems } from '../../../local/aws/resources.js';
 import { createPkTable } from '../../support/aws.js';
 import { modelFold } from '../../support/reference-model.js';
 
@@ -53,21 +48,8 @@ export async function createTables(client: DynamoDBClient, prefix: string) {
   };
 }
 
-export async function scanAll(
-  client: DynamoDBClient,
-  table: string,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start !== undefined);
-  return items;
-}
+/** Every item of a table, unmarshalled (strongly consistent). */
+export const scanAll = scanItems;
 
 /** Stored view states by `<entity>#<key>` (aggregate items left out). */
 export async function viewStates(

@@ -1,6 +1,18 @@
-import { GetBootstrapBrokersCommand, type KafkaClient } from '@aws-sdk/client-kafka';
+import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+
+/**
+ * The MSK control-plane client's settings: the dual-stack endpoint, the only one the
+ * `aws.api.<region>.kafka-api` interface endpoint of a NAT-less VPC answers
+ * (infra/constructs/network.ts; MSK developer guide, "Use Amazon MSK APIs with interface
+ * VPC endpoints").
+ */
+export const MSK_API_CLIENT_CONFIG = { useDualstackEndpoint: true } as const;
+
+/** An MSK control-plane client for `region` (or the SDK's default), dual-stack. */
+export const mskApiClient = (region: string | undefined): KafkaClient =>
+  new KafkaClient({ ...MSK_API_CLIENT_CONFIG, ...(region === undefined ? {} : { region }) });
 
 /** Bootstrap brokers of the cluster's SASL/IAM listener (provisioned and Serverless alike). */
 export async function iamBootstrapBrokers(

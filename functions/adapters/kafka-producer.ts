@@ -13,14 +13,16 @@ export interface ProducedMessage {
  * A kafkajs producer for one process: idempotent (the broker drops a retried batch it
  * already appended, KIP-98), `acks: -1` (every in-sync replica has the record before it
  * counts as sent) and one request in flight per broker, so a retry can never reorder a
- * key's records. Connected on first use and kept across invocations.
+ * key's records. Connected on first use and kept across invocations; `kafka` is asked for
+ * the client then (an MSK client needs its brokers looked up first), and again after a
+ * failed connect.
  */
 export class KafkaLogProducer {
-  readonly #kafka: Kafka;
+  readonly #kafka: () => Kafka | Promise<Kafka>;
   #producer: Producer | undefined;
   #connecting: Promise<Producer> | undefined;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: () => Kafka | Promise<Kafka>) {
     this.#kafka = kafka;
   }
 
@@ -45,29 +47,22 @@ export class KafkaLogProducer {
     }
   }
 
-  async disconnect(): Promise<void> {
-    const producer = this.#producer;
-    this.#producer = undefined;
-    this.#connecting = undefined;
-    await producer?.disconnect();
-  }
-
   #connected(): Promise<Producer> {
     if (this.#producer !== undefined) return Promise.resolve(this.#producer);
     this.#connecting ??= (async () => {
-      const producer = this.#kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
       try {
+        const producer = (await this.#kafka()).producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+        });
         await producer.connect();
+        this.#producer = producer;
+        return producer;
       } catch (error) {
-        this.#connecting = undefined;
+        this.#connecting = undefined; // the next send tries again
         throw error;
       }
-      this.#producer = producer;
-      return producer;
     })();
     return this.#connecting;
   }

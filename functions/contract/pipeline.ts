@@ -88,12 +88,7 @@ export interface PipelineJson {
 
 export function parsePipelineConfig(json: string | undefined): PipelineConfig {
   if (json === undefined || json.trim() === '') return Object.freeze({ topics: {} });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (err) {
-    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
-  }
+  const parsed = parsePipelineJson(json);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`staysync: ${PIPELINE_ENV} must be a JSON object with a "topics" map`);
   }
@@ -212,16 +207,19 @@ function checkProjectionShape(spec: unknown, at: string): ProjectionSpecJson {
 /** The optional array `field` of the `STAYSYNC_PIPELINE` JSON ([] when unset). */
 function pipelineList(json: string | undefined, field: 'aggregates' | 'projections'): unknown[] {
   if (json === undefined || json.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (err) {
-    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
-  }
-  const list = (parsed as Record<string, unknown> | null)?.[field];
+  const list = (parsePipelineJson(json) as Record<string, unknown> | null)?.[field];
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
     throw new ConfigError(`staysync: ${PIPELINE_ENV}.${field} must be an array`);
   }
   return list;
+}
+
+/** `STAYSYNC_PIPELINE` as JSON, or a ConfigError saying it is not. */
+function parsePipelineJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (err) {
+    throw new ConfigError(`staysync: ${PIPELINE_ENV} is not valid JSON: ${(err as Error).message}`);
+  }
 }

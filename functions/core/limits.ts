@@ -31,15 +31,28 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `value` nests objects/arrays deeper than `max` (iterative: any input depth). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const [node, depth] = top;
-    if (depth > max) return true;
-    const children = Array.isArray(node) ? node : Object.values(node as object);
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+/**
+ * Whether the object or array `value` nests objects/arrays deeper than `max` (itself at
+ * depth 1). Recursive but bounded: it never descends more than `max + 1` levels, whatever
+ * the input's depth, and allocates nothing (it runs on every decoded record).
+ */
+export function nestsDeeperThan(value: object, max: number): boolean {
+  if (max < 1) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && nestsDeeperThan(child, max - 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const child = record[key];
+    if (typeof child === 'object' && child !== null && nestsDeeperThan(child, max - 1)) {
+      return true;
     }
   }
   return false;

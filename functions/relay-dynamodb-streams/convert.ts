@@ -209,7 +209,7 @@ function applicationVersion(
  */
 export function eventId(table: string, entity: string, key: string, version: number): string {
   const readable = `ddb:${table}/${entity}/${key}@${version}`;
-  return readable.length <= 512
+  return readable.length <= DEFAULT_DECODE_LIMITS.maxEventIdLength
     ? readable
     : `ddb:sha256:${createHash('sha256').update(readable).digest('hex')}`;
 }

@@ -1,6 +1,5 @@
-import { KafkaClient } from '@aws-sdk/client-kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { iamBootstrapBrokers, mskIamKafka } from '../adapters/kafka-admin-msk.js';
+import { iamBootstrapBrokers, mskApiClient, mskIamKafka } from '../adapters/kafka-admin-msk.js';
 import { KafkaLogProducer } from '../adapters/kafka-producer.js';
 import { S3RelayQuarantine } from '../adapters/relay-quarantine-s3.js';
 import { s3Client } from '../runtime/aws-clients.js';
@@ -47,32 +46,17 @@ export function createHandler(env: NodeJS.ProcessEnv): RelayHandler {
   };
 }
 
-/** The producer, connected on first use (MSK brokers are looked up once, then kept). */
+/** The producer: the client is made, and MSK's brokers looked up, at the first send. */
 function lazyProducer(target: KafkaTarget): LogProducer {
-  let ready: Promise<KafkaLogProducer> | undefined;
-  const make = async (): Promise<KafkaLogProducer> => {
+  return new KafkaLogProducer(async () => {
     if (target.auth === 'none') {
-      return new KafkaLogProducer(
-        new Kafka({
-          clientId: 'staysync-relay',
-          brokers: [...target.brokers],
-          logLevel: logLevel.WARN,
-        }),
-      );
-    }
-    const brokers = await iamBootstrapBrokers(
-      new KafkaClient({ region: target.region }),
-      target.clusterArn,
-    );
-    return new KafkaLogProducer(mskIamKafka(brokers, target.region, 'staysync-relay'));
-  };
-  return {
-    async send(messages) {
-      ready ??= make().catch((error: unknown) => {
-        ready = undefined;
-        throw error;
+      return new Kafka({
+        clientId: 'staysync-relay',
+        brokers: [...target.brokers],
+        logLevel: logLevel.WARN,
       });
-      await (await ready).send(messages);
-    },
-  };
+    }
+    const brokers = await iamBootstrapBrokers(mskApiClient(target.region), target.clusterArn);
+    return mskIamKafka(brokers, target.region, 'staysync-relay');
+  });
 }

@@ -13,8 +13,6 @@
  *
  * An attribute value of any other shape is a defect of the record: {@link ImageError}.
  */
-export type AttributeValueJson = Readonly<Record<string, unknown>>;
-
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export class ImageError extends Error {

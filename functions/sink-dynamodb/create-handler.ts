@@ -45,7 +45,8 @@ export function createDynamoSinkHandler(
   custom: DynamoSinkCustomization = {},
 ): SinkHandler {
   const config = readDynamoSinkConfig(env);
-  const { projections, aggregates, ledger, quarantine, ...engine } = custom;
+  // ledger and quarantine go to sinkLedgerAndQuarantine, the rest to the engine
+  const { projections, aggregates, ledger: _ledger, quarantine: _quarantine, ...engine } = custom;
   const sink = new DynamoDbSink({
     name: config.sinkName,
     client: dynamoDbClient(env),
@@ -63,10 +64,7 @@ export function createDynamoSinkHandler(
   return createSinkHandler({
     ...engine,
     sink,
-    ...sinkLedgerAndQuarantine(config, env, {
-      ...(ledger === undefined ? {} : { ledger }),
-      ...(quarantine === undefined ? {} : { quarantine }),
-    }),
+    ...sinkLedgerAndQuarantine(config, env, custom),
     pipeline: config.pipeline,
   });
 }

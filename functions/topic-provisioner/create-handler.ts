@@ -1,6 +1,6 @@
-import { KafkaClient } from '@aws-sdk/client-kafka';
+import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { Admin } from 'kafkajs';
-import { iamBootstrapBrokers, mskIamKafka } from '../adapters/kafka-admin-msk.js';
+import { iamBootstrapBrokers, mskApiClient, mskIamKafka } from '../adapters/kafka-admin-msk.js';
 import type { LambdaContextLike } from '../runtime/lambda-context.js';
 import {
   type CfnRequest,
@@ -13,13 +13,13 @@ import { type DesiredTopic, parseTopicProperties } from './desired-topic.js';
 import { ensureTopic, removeTopic } from './reconcile.js';
 
 /**
- * The MSK control-plane client settings of the provisioner. It runs in a VPC without NAT
- * and reaches the MSK API only through the `aws.api.<region>.kafka-api` interface endpoint
- * (infra/constructs/network.ts), whose name resolves for the SDK's dual-stack endpoint
- * `kafka-api.<region>.api.aws`; the default `kafka.<region>.amazonaws.com` has no route.
- * See "Use Amazon MSK APIs with interface VPC endpoints" (MSK developer guide).
+ * The provisioner runs in a VPC without NAT and reaches the MSK API only through the
+ * `aws.api.<region>.kafka-api` interface endpoint (infra/constructs/network.ts), whose
+ * name resolves for the SDK's dual-stack endpoint `kafka-api.<region>.api.aws`; the
+ * default `kafka.<region>.amazonaws.com` has no route. (Re-exported for the test that
+ * pins the endpoint.)
  */
-export const MSK_API_CLIENT_CONFIG = { useDualstackEndpoint: true } as const;
+export { MSK_API_CLIENT_CONFIG } from '../adapters/kafka-admin-msk.js';
 
 export interface ProvisionerDeps {
   /** Control-plane client for GetBootstrapBrokers. @default new KafkaClient({ region, ...MSK_API_CLIENT_CONFIG }) */
@@ -81,9 +81,7 @@ async function provision(
  */
 export function createHandler(env: NodeJS.ProcessEnv, deps: ProvisionerDeps = {}) {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const kafkaClient =
-    deps.kafkaClient ??
-    new KafkaClient({ ...MSK_API_CLIENT_CONFIG, ...(region === undefined ? {} : { region }) });
+  const kafkaClient = deps.kafkaClient ?? mskApiClient(region);
   const adminFor =
     deps.adminFor ??
     ((brokers: readonly string[]) => {

@@ -10,9 +10,10 @@ import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { ArchiveReader } from '../../functions/adapters/archive-reader.js';
 import { toMskEventRecord } from '../../functions/core/archive/line.js';
 import type { Ledger } from '../../functions/core/ledger.js';
-import type { MskEventRecord } from '../../functions/core/msk-event.js';
+import type { MskEvent, MskEventRecord } from '../../functions/core/msk-event.js';
 import type { SinkHandler } from '../../functions/runtime/sink-handler.js';
-import { EventSourceMapping, type Invoker } from '../esm/event-source-mapping.js';
+import { EventSourceMapping } from '../esm/event-source-mapping.js';
+import { inProcessInvoker } from '../esm/in-process-invoker.js';
 import { ToolError } from '../sinks/errors.js';
 
 export interface FeedTarget {
@@ -153,21 +154,7 @@ export async function feedFromKafka(
       return { done, caughtUp };
     };
     if ((await progress()).caughtUp) return { records: 0, ends };
-    const invoker: Invoker = {
-      invoke: async (event) => {
-        try {
-          return { ok: true, response: await target.handler(event), coldStart: false };
-        } catch (err) {
-          const e = err instanceof Error ? err : new Error(String(err));
-          return {
-            ok: false,
-            kind: 'function-error',
-            error: { name: e.name, message: e.message },
-            coldStart: false,
-          };
-        }
-      },
-    };
+    const invoker = inProcessInvoker<MskEvent>((event) => target.handler(event));
     const mapping = new EventSourceMapping({
       functionName: target.sink,
       groupId,

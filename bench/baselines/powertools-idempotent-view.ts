@@ -13,6 +13,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { EnvVar } from '../../functions/contract/env.js';
 import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
+import { clientTarget } from '../../functions/runtime/aws-clients.js';
 
 /** The baseline's own variable: the Powertools idempotency table. */
 export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';
@@ -37,9 +38,9 @@ export interface BaselineHandler {
 export function createBaselineHandler(env: NodeJS.ProcessEnv): BaselineHandler {
   const viewTable = required(env, EnvVar.viewTable);
   const idempotencyTable = required(env, IDEMPOTENCY_TABLE_ENV);
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const { region, endpoint } = clientTarget(env, 'DYNAMODB');
   const client = new DynamoDBClient({
-    region: env.AWS_REGION ?? 'us-east-1',
+    region,
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {

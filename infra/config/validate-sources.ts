@@ -12,6 +12,28 @@ const SOURCE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/([A-Za-z0-9_.-]{3,255})$/;
 const STREAM_LABEL = /^\/stream\/[0-9T:.-]+$/;
 
+/** The settings a Kafka mapping and a stream mapping share, and their function's. */
+interface MappingLimits {
+  readonly batchSize?: number;
+  readonly batchingWindowSeconds?: number;
+  readonly retryAttempts?: number;
+  readonly maxRecordAgeSeconds?: number;
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+}
+
+/** The ranges both kinds of event source mapping (and their functions) accept. */
+export function checkMappingLimits(spec: MappingLimits, at: string, p: ProblemSink): void {
+  p.int(spec.batchSize, `${at}.batchSize`, 1, 10_000);
+  p.int(spec.batchingWindowSeconds, `${at}.batchingWindowSeconds`, 0, 300);
+  if (spec.retryAttempts !== -1) p.int(spec.retryAttempts, `${at}.retryAttempts`, 0, 10_000);
+  if (spec.maxRecordAgeSeconds !== -1) {
+    p.int(spec.maxRecordAgeSeconds, `${at}.maxRecordAgeSeconds`, 60, 604_800);
+  }
+  p.int(spec.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
+  p.int(spec.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
+}
+
 const isImported = (t: SourceSpec['table']): t is ImportedSourceTableSpec =>
   typeof (t as ImportedSourceTableSpec)?.tableArn === 'string';
 
@@ -60,14 +82,7 @@ export function resolveSource(
   } catch (err) {
     p.check(false, (err as Error).message.replace(/^staysync: /, ''));
   }
-  p.int(src.batchSize, `${at}.batchSize`, 1, 10_000);
-  p.int(src.batchingWindowSeconds, `${at}.batchingWindowSeconds`, 0, 300);
-  if (src.retryAttempts !== undefined && src.retryAttempts !== -1)
-    p.int(src.retryAttempts, `${at}.retryAttempts`, 0, 10_000);
-  if (src.maxRecordAgeSeconds !== undefined && src.maxRecordAgeSeconds !== -1)
-    p.int(src.maxRecordAgeSeconds, `${at}.maxRecordAgeSeconds`, 60, 604_800);
-  p.int(src.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
-  p.int(src.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
+  checkMappingLimits(src, at, p);
   return {
     name: src.name,
     tableName: table.tableName,

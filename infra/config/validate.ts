@@ -26,7 +26,7 @@ import {
   type SinkSpec,
   type TopicSpec,
 } from './types.js';
-import { resolveSource } from './validate-sources.js';
+import { checkMappingLimits, resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
 export class PipelineConfigError extends Error {
@@ -137,8 +137,7 @@ function resolveSink(
     );
   }
   p.check(new Set(s.topics).size === (s.topics ?? []).length, `${at}.topics lists a topic twice`);
-  p.int(s.batchSize, `${at}.batchSize`, 1, 10_000);
-  p.int(s.batchingWindowSeconds, `${at}.batchingWindowSeconds`, 0, 300);
+  checkMappingLimits(s, at, p);
   p.int(s.pollers?.minimum, `${at}.pollers.minimum`, 1, 200);
   p.int(s.pollers?.maximum, `${at}.pollers.maximum`, 1, 2000);
   const minimumPollers = s.pollers?.minimum ?? 1;
@@ -147,13 +146,6 @@ function resolveSink(
     minimumPollers <= maximumPollers,
     `${at}.pollers.minimum (${minimumPollers}) must not exceed pollers.maximum (${maximumPollers})`,
   );
-  if (s.retryAttempts !== undefined && s.retryAttempts !== -1)
-    p.int(s.retryAttempts, `${at}.retryAttempts`, 0, 10_000);
-  if (s.maxRecordAgeSeconds !== undefined && s.maxRecordAgeSeconds !== -1) {
-    p.int(s.maxRecordAgeSeconds, `${at}.maxRecordAgeSeconds`, 60, 604_800);
-  }
-  p.int(s.memoryMiB, `${at}.memoryMiB`, 128, 10_240);
-  p.int(s.timeoutSeconds, `${at}.timeoutSeconds`, 1, 900);
   checkAggregates(kind, s.aggregates, p);
   checkProjections(kind, s.projections, p);
   if (s.viewTableName !== undefined) {
@@ -318,7 +310,7 @@ function checkKafka(k: KafkaSpec, clientSubnets: number, p: Problems): void {
 }
 
 /** Most mappings one poller group may hold, and most maximum pollers they may add up to. */
-export const POLLER_GROUP_LIMITS = { mappings: 100, maximumPollers: 2000 } as const;
+const POLLER_GROUP_LIMITS = { mappings: 100, maximumPollers: 2000 } as const;
 
 /**
  * Validates pipeline settings and fills every default. Throws one PipelineConfigError

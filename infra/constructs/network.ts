@@ -129,6 +129,6 @@ export class Network extends Construct {
  * endpoint `kafka-api.<region>.api.aws`: the provisioner's client sets
  * `useDualstackEndpoint` (functions/topic-provisioner/create-handler.ts) to resolve it.
  */
-export function mskApiEndpointService(region: string): ec2.InterfaceVpcEndpointService {
+function mskApiEndpointService(region: string): ec2.InterfaceVpcEndpointService {
   return new ec2.InterfaceVpcEndpointService(`aws.api.${region}.kafka-api`, 443);
 }

@@ -33,7 +33,7 @@ export interface MonitoredMapping {
  * the dimension set it is published under, and an alarm on a wrong dimension set never sees
  * data. The docs/infra.md alarm table lists every alarm's metric and its source.
  */
-export function consumerLagMetric(clusterName: string, m: MonitoredMapping): cloudwatch.Metric {
+function consumerLagMetric(clusterName: string, m: MonitoredMapping): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: 'AWS/Kafka',
     metricName: 'MaxOffsetLag',
@@ -54,7 +54,7 @@ export function consumerLagMetric(clusterName: string, m: MonitoredMapping): clo
  * functions", AWS Lambda developer guide,
  * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
  */
-export function iteratorAgeMetric(fn: lambda.IFunction): cloudwatch.Metric {
+function iteratorAgeMetric(fn: lambda.IFunction): cloudwatch.Metric {
   return fn.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES });
 }
 
@@ -75,10 +75,10 @@ export interface OperationsProps {
     readonly name: string;
     readonly function: lambda.IFunction;
   }[];
-  /** Relay functions: each gets an IteratorAge alarm (and Errors/Throttles). @default - none */
-  readonly relays?: readonly { readonly name: string; readonly function: lambda.IFunction }[];
-  /** IteratorAge (seconds) above which a relay alarms. @default 300 */
-  readonly iteratorAgeThresholdSeconds?: number;
+  /** Relay functions: each gets an IteratorAge alarm (and Errors/Throttles). */
+  readonly relays: readonly { readonly name: string; readonly function: lambda.IFunction }[];
+  /** IteratorAge (seconds) above which a relay alarms (its default is the stage config's). */
+  readonly iteratorAgeThresholdSeconds: number;
   readonly failureBucket: s3.IBucket;
   readonly offsetLagThreshold: number;
   readonly quarantineThreshold: number;
@@ -171,9 +171,9 @@ export class Operations extends Construct {
     }
 
     const relayWidgets: cloudwatch.IWidget[] = [];
-    for (const relay of props.relays ?? []) {
+    for (const relay of props.relays) {
       const age = iteratorAgeMetric(relay.function);
-      const thresholdSeconds = props.iteratorAgeThresholdSeconds ?? 300;
+      const thresholdSeconds = props.iteratorAgeThresholdSeconds;
       alarm(`IteratorAge-relay-${relay.name}`, {
         alarmDescription: `staysync ${props.stageName}: relay ${relay.name} reads stream records older than ${thresholdSeconds} s (it falls behind its table)`,
         metric: age,
@@ -195,7 +195,7 @@ export class Operations extends Construct {
 
     const functions = [
       ...props.sinks.map((s) => ({ name: s.sinkName, function: s.function })),
-      ...(props.relays ?? []).map((r) => ({ name: `relay-${r.name}`, function: r.function })),
+      ...props.relays.map((r) => ({ name: `relay-${r.name}`, function: r.function })),
       ...props.otherFunctions,
     ];
     const errorWidgets: cloudwatch.IWidget[] = [];

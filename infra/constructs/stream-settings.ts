@@ -22,7 +22,7 @@ export const consumerGroupId = (stageName: string, sink: string, topic: string):
  * group, their maximum pollers adding up to 2000 at most; ProvisionedPollerConfig, AWS Lambda
  * API reference). validate.ts enforces both limits.
  */
-export const pollerGroupName = (stageName: string): string => `staysync-${stageName}`;
+const pollerGroupName = (stageName: string): string => `staysync-${stageName}`;
 
 /**
  * The error handling both kinds of mapping share: partial batch responses, bisect, bounded

@@ -28,7 +28,7 @@ const PROVISIONER_TIMEOUT = Duration.minutes(5);
  * Three provisioner timeouts: room for an invocation that is retried, and a lost answer
  * fails the stack operation in 15 minutes instead of an hour.
  */
-export const TOPIC_SERVICE_TIMEOUT = Duration.minutes(15);
+const TOPIC_SERVICE_TIMEOUT = Duration.minutes(15);
 
 /**
  * One `Custom::StaysyncKafkaTopic` per configured topic, served by the topic-provisioner

@@ -25,11 +25,3 @@ export async function updateAliases(client: Client, actions: readonly object[]):
 export async function deleteIndex(client: Client, index: string): Promise<void> {
   await client.transport.request({ method: 'DELETE', path: `/${encodeURIComponent(index)}` });
 }
-
-/** Makes every write so far visible to searches (the reconciliation scrolls them). */
-export async function refreshIndices(client: Client, prefix: string): Promise<void> {
-  await client.transport.request({
-    method: 'POST',
-    path: `/${encodeURIComponent(`${prefix}-*-v*`)}/_refresh`,
-  });
-}

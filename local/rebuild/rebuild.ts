@@ -19,12 +19,7 @@ import { ToolError, UsageError } from '../sinks/errors.js';
 import type { SinkKind } from '../sinks/handlers.js';
 import { feedSetup, replayAndCatchUp } from './catch-up.js';
 import { feedFromKafka } from './feed.js';
-import {
-  deleteIndex,
-  readIndexAliases,
-  refreshIndices,
-  updateAliases,
-} from './opensearch-aliases.js';
+import { deleteIndex, readIndexAliases, updateAliases } from './opensearch-aliases.js';
 import { finishActions, planOpenSearchRebuild, swapActions } from './opensearch-plan.js';
 import { rebuildInPlace, rebuildVersioned } from './versioned-rebuild.js';
 
@@ -113,7 +108,6 @@ async function rebuildOpenSearch(options: RebuildOptions): Promise<RebuildResult
 
   if (plan.phase !== 'swapped') {
     await replayAndCatchUp({ target, kafka, from: options.from, env, progress, log });
-    await refreshIndices(client, prefix);
     const report = await reconcile({
       env: rebuildEnv,
       ...kafka,

@@ -5,12 +5,8 @@
  * deleting) keeps the evidence; the live listing no longer holds it, so a second redrive
  * finds nothing to do.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { putJsonObject } from '../../functions/adapters/quarantine-s3.js';
 import type { QuarantineEntry } from '../../functions/core/quarantine.js';
 import { listAllKeys } from '../aws/resources.js';
 import { ToolError } from '../sinks/errors.js';
@@ -76,14 +72,7 @@ export class QuarantineObjects {
     }
   }
 
-  private async put(key: string, body: unknown): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: JSON.stringify(body),
-        ContentType: 'application/json',
-      }),
-    );
+  private put(key: string, body: unknown): Promise<void> {
+    return putJsonObject(this.s3, this.bucket, key, body, {});
   }
 }

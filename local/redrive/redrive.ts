@@ -23,12 +23,7 @@ import type { Quarantine, QuarantineEntry } from '../../functions/core/quarantin
 import { s3Client } from '../../functions/runtime/aws-clients.js';
 import { readSinkCommonConfig } from '../../functions/runtime/sink-config.js';
 import { UsageError } from '../sinks/errors.js';
-import {
-  createToolSinkHandler,
-  errorOnlyLogger,
-  type SinkKind,
-  sinkNameOf,
-} from '../sinks/handlers.js';
+import { createToolSinkHandler, errorOnlyLogger, type SinkKind } from '../sinks/handlers.js';
 import { isResolved, outcomeOf, type RedriveOutcome } from './outcome.js';
 import { QuarantineObjects, type StoredEntry } from './quarantine-objects.js';
 import type { RedriveRow } from './summary.js';
@@ -77,8 +72,8 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   }
   const log = options.log ?? (() => undefined);
   const now = options.now ?? (() => new Date());
-  const sink = sinkNameOf(kind, env);
   const common = readSinkCommonConfig(env, kind);
+  const sink = common.sinkName;
   const objects = new QuarantineObjects(
     s3Client(env),
     common.quarantineBucket,

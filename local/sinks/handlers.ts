@@ -3,7 +3,6 @@
  * own `createHandler`, hence its own configuration, write path, version guards, ledger
  * and quarantine, with the tool's overrides (quiet logs, counted metrics, a ledger view).
  */
-import { EnvVar, optionalEnv } from '../../functions/contract/index.js';
 import type { EngineLogger } from '../../functions/core/engine/observability.js';
 import type { IndexStage } from '../../functions/core/opensearch/index-naming.js';
 import type { SinkOverrides } from '../../functions/runtime/sink-config.js';
@@ -26,10 +25,6 @@ export function parseSinkKind(raw: string | undefined): SinkKind {
   }
   return raw as SinkKind;
 }
-
-/** The sink's name in the ledger and the quarantine: `SINK_NAME`, else its kind. */
-export const sinkNameOf = (kind: SinkKind, env: NodeJS.ProcessEnv): string =>
-  optionalEnv(EnvVar.sinkName, env) ?? kind;
 
 export interface ToolSinkOptions extends SinkOverrides {
   /** OpenSearch only: write through a rebuild's staging aliases */

@@ -13,14 +13,15 @@ const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/([A-Za-z0-9
 const STREAM_LABEL = /^\/stream\/[0-9T:.-]+$/;
 
 /** The settings a Kafka mapping and a stream mapping share, and their function's. */
-interface MappingLimits {
-  readonly batchSize?: number;
-  readonly batchingWindowSeconds?: number;
-  readonly retryAttempts?: number;
-  readonly maxRecordAgeSeconds?: number;
-  readonly memoryMiB?: number;
-  readonly timeoutSeconds?: number;
-}
+type MappingLimits = Pick<
+  SourceSpec,
+  | 'batchSize'
+  | 'batchingWindowSeconds'
+  | 'retryAttempts'
+  | 'maxRecordAgeSeconds'
+  | 'memoryMiB'
+  | 'timeoutSeconds'
+>;
 
 /** The ranges both kinds of event source mapping (and their functions) accept. */
 export function checkMappingLimits(spec: MappingLimits, at: string, p: ProblemSink): void {

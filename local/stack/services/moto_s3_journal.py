@@ -15,7 +15,12 @@ This journal wraps moto's WSGI application instead:
 - at start, before the server listens, the journal is replayed in process, in order;
   every entry must succeed again, else the launcher exits (a state it cannot rebuild
   exactly is reported, not served);
-- moto's own reset (/moto-api/reset, `npm run stack:reset`) empties the journal.
+- moto's own reset (/moto-api/reset, `npm run stack:reset`) empties the journal;
+- the journal is compacted at start and whenever it has doubled (past COMPACT_FROM
+  bytes) at a DeleteBucket: the writes of every bucket since deleted are dropped with
+  the deletion itself (tests delete what they make, so the journal stays about the size
+  of the buckets alive), unless a CopyObject read from it, or a request did not name its
+  bucket in the path (then nothing is dropped).
 
 Flushed, not fsynced: it models a crashed process (the OS keeps what was written), not
 a lost machine. A line torn by the kill was never acknowledged and is dropped. Not
@@ -42,6 +47,8 @@ WRITES = frozenset({"PUT", "POST", "DELETE"})
 # the query string of a presigned URL.
 S3_SCOPE = re.compile(r"/s3/aws4_request")
 # What a replay needs of the WSGI environ (the rest is per-connection).
+# Compact online once the journal is past this size and has doubled since the last one.
+COMPACT_FROM = 32 * 1024 * 1024
 KEPT = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "RAW_URI", "REQUEST_URI",
         "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "CONTENT_TYPE", "SCRIPT_NAME",
         "wsgi.url_scheme")
@@ -53,6 +60,7 @@ class S3Journal:
         self.path = path
         self.lock = threading.Lock()
         self.file: io.TextIOWrapper | None = None
+        self.compacted_size = 0
 
     def replay(self) -> int:
         """Applies the journal to the (empty) moto; returns how many writes it replayed."""
@@ -71,6 +79,7 @@ class S3Journal:
                     kept += len(line)
             with open(self.path, "r+b") as file:
                 file.truncate(kept)
+        entries = self._rewrite(compact(entries))
         for number, entry in enumerate(entries, 1):
             status = self._apply(entry)
             if not 200 <= status < 300:
@@ -133,12 +142,77 @@ class S3Journal:
                 file = self._file()
                 file.write(json.dumps(entry) + "\n")
                 file.flush()
+                if _deleted_bucket(entry["environ"]) and file.tell() > max(
+                    COMPACT_FROM, 2 * self.compacted_size
+                ):
+                    self._compact_now()
             return result
+
+    def _compact_now(self) -> None:
+        self._file().close()
+        with open(self.path, "rb") as file:
+            entries = [json.loads(line) for line in file]
+        self._rewrite(compact(entries))
+        self.file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def _rewrite(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replaces the journal with `entries`: a new file renamed over the old one, so a
+        kill leaves one or the other whole."""
+        fresh = f"{self.path}.compacting"
+        with open(fresh, "w", encoding="utf-8") as file:
+            for entry in entries:
+                file.write(json.dumps(entry) + "\n")
+        os.replace(fresh, self.path)
+        self.compacted_size = os.path.getsize(self.path)
+        return entries
 
     def _file(self) -> io.TextIOWrapper:
         if self.file is None:
             raise RuntimeError("S3Journal.replay() must run before the server starts")
         return self.file
+
+
+def compact(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries that rebuild the same S3 state: each bucket's writes up to and including
+    its DeleteBucket are dropped (a bucket only deletes once empty, and takes its
+    configuration with it), unless a CopyObject read from that bucket meanwhile."""
+    dropped: set[int] = set()
+    open_writes: dict[str, list[int]] = {}  # bucket -> its writes since it was (re)made
+    pinned: set[str] = set()  # buckets some CopyObject read from since they were made
+    for index, entry in enumerate(entries):
+        environ = entry["environ"]
+        bucket = _bucket_of(environ)
+        if bucket is None:
+            return entries
+        source = environ.get("HTTP_X_AMZ_COPY_SOURCE")
+        if source is not None:
+            pinned.add(unquote(source).lstrip("/").split("/", 1)[0])
+        open_writes.setdefault(bucket, []).append(index)
+        if _deleted_bucket(environ):
+            writes = open_writes.pop(bucket)
+            if bucket not in pinned:
+                dropped.update(writes)
+            pinned.discard(bucket)
+    return [entry for index, entry in enumerate(entries) if index not in dropped]
+
+
+def _bucket_of(environ: dict[str, Any]) -> str | None:
+    """The bucket of a path-style request to this server, None for any other form."""
+    host = environ.get("HTTP_HOST", "").split(":", 1)[0]
+    bucket = environ.get("PATH_INFO", "").lstrip("/").split("/", 1)[0]
+    return bucket if host in ("127.0.0.1", "localhost") and bucket else None
+
+
+def _deleted_bucket(environ: dict[str, Any]) -> bool:
+    """DELETE /<bucket> with no subresource: DeleteBucket (DELETE /<bucket>?tagging etc.
+    delete a bucket's configuration, DELETE /<bucket>/<key> an object)."""
+    path = environ.get("PATH_INFO", "").strip("/")
+    return (
+        environ.get("REQUEST_METHOD") == "DELETE"
+        and path != ""
+        and "/" not in path
+        and environ.get("QUERY_STRING", "") in ("", "x-id=DeleteBucket")
+    )
 
 
 def _signed_for_s3(environ: dict[str, Any]) -> bool:

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -12,7 +14,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { motoCommand, resetMoto } from '../../../local/stack/services/moto.js';
+import { motoCommand, motoJournalPath, resetMoto } from '../../../local/stack/services/moto.js';
 import { stackPaths } from '../../../local/stack/support/paths.js';
 import { killNow, terminate } from '../../../local/stack/support/processes.js';
 import { freePort, s3ClientFor, startServer } from './private-server.js';
@@ -34,7 +36,8 @@ async function privateServer() {
   folders.push(data);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const [command, args] = motoCommand({ ...stackPaths(), data }, port);
+  const paths = { ...stackPaths(), data };
+  const [command, args] = motoCommand(paths, port);
   const start = async (): Promise<number> => {
     const { pid } = await startServer(command, args, async () => (await fetch(endpoint)).ok);
     running.push(pid);
@@ -44,7 +47,9 @@ async function privateServer() {
     await killNow(pid);
     running.splice(running.indexOf(pid), 1);
   };
-  return { endpoint, start, kill9 };
+  const journalLines = (): number =>
+    readFileSync(motoJournalPath(paths), 'utf8').split('\n').filter(Boolean).length;
+  return { endpoint, start, kill9, journalLines };
 }
 
 const Bucket = 'archive';
@@ -134,6 +139,43 @@ describe('the stack’s moto killed with -9', () => {
     const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
     expect(Buckets.map((bucket) => bucket.Name)).toEqual(['after-reset']);
     await s3.send(new HeadObjectCommand({ Bucket: 'after-reset', Key: 'k' }));
+    s3.destroy();
+  });
+
+  it('forgets the writes of deleted buckets at restart, but not of one a copy read from', async () => {
+    const server = await privateServer();
+    const pid = await server.start();
+    const s3 = s3ClientFor(server.endpoint);
+    const put = (bucket: string, key: string) =>
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${bucket}/${key}` }));
+    // A bucket made, filled, emptied and deleted, then made again under the same name.
+    await s3.send(new CreateBucketCommand({ Bucket: 'gone' }));
+    for (const key of ['k0', 'k1', 'k2']) await put('gone', key);
+    for (const key of ['k0', 'k1', 'k2'])
+      await s3.send(new DeleteObjectCommand({ Bucket: 'gone', Key: key }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'gone' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'gone' }));
+    await put('gone', 'again');
+    // A deleted bucket an object was copied from: replaying the copy needs its writes.
+    await s3.send(new CreateBucketCommand({ Bucket: 'src' }));
+    await put('src', 'a');
+    await s3.send(new CreateBucketCommand({ Bucket: 'dst' }));
+    await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'a', CopySource: 'src/a' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'src', Key: 'a' }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'src' }));
+    expect(server.journalLines()).toBe(16);
+    await server.kill9(pid);
+
+    await server.start();
+
+    // gone: made again + 1 put; src: all 4 of its writes; dst: made + the copy.
+    expect(server.journalLines()).toBe(8);
+    const keys = await s3.send(new ListObjectsV2Command({ Bucket: 'gone' }));
+    expect(keys.Contents?.map((object) => object.Key)).toEqual(['again']);
+    const copy = await s3.send(new GetObjectCommand({ Bucket: 'dst', Key: 'a' }));
+    expect(await copy.Body?.transformToString()).toBe('src/a');
+    const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+    expect(Buckets.map((bucket) => bucket.Name).sort()).toEqual(['dst', 'gone']);
     s3.destroy();
   });
 });

@@ -3,23 +3,13 @@
  * (and, where a test says so, private data folders), so what a test does to them (delete
  * every table, kill -9) cannot touch the state of tests sharing the stack.
  */
-import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { callDynamoDb, dynoxideBinary } from '../../../local/stack/services/dynoxide.js';
 import { stackPaths } from '../../../local/stack/support/paths.js';
 import { spawnDetached } from '../../../local/stack/support/processes.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../../support/free-port.js';
 
 /** Starts `command` detached and resolves with its pid once `answers()` is true. */
 export async function startServer(

@@ -117,6 +117,7 @@ class S3Journal:
             with self.lock:
                 result = self.app(environ, start_response)
                 self._file().truncate(0)
+                self.compacted_size = 0
                 return result
         if environ.get("REQUEST_METHOD") not in WRITES or not _signed_for_s3(environ):
             return self.app(environ, start_response)

@@ -38,6 +38,8 @@ export interface DemoOptions {
   readonly events: number;
   readonly partitions: number;
   readonly faults: boolean;
+  /** with `faults`: also kill -9 and restart each engine of the stack once (engine-faults.ts) */
+  readonly engineKills?: boolean;
   readonly seed: number;
   readonly runId: string;
   /** change events published per second (0: as fast as possible) */
@@ -256,7 +258,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const rnd = seeded(options.seed ^ 0x5eed);
     // Each engine (engine-faults.ts) is killed once, in seeded order, at a seeded moment
     // among the faults (forced when no more faults than engines remain).
-    const engines: KillableEngine[] = [...KILLABLE_ENGINES].sort(() => rnd.int(3) - 1);
+    const engines: KillableEngine[] =
+      options.engineKills === false ? [] : [...KILLABLE_ENGINES].sort(() => rnd.int(3) - 1);
     while (
       (faults < maxFaults || engines.length > 0) &&
       !(publishingDone && caughtUp() && engines.length === 0)

@@ -3,6 +3,7 @@ import { dynoxideService } from './dynoxide.js';
 import { kafkaService } from './kafka.js';
 import { motoService } from './moto.js';
 import { opensearchService } from './opensearch.js';
+import { schemaRegistryService } from './schema-registry.js';
 
 /** The services of the local stack, in the order `status` reports them. */
 export const services: readonly ServiceDef[] = [
@@ -10,4 +11,5 @@ export const services: readonly ServiceDef[] = [
   opensearchService,
   dynoxideService,
   motoService,
+  schemaRegistryService,
 ];

@@ -12,18 +12,50 @@
  */
 import avro from 'avsc';
 
-/** Parses an Avro schema for decoding to plain JSON (unions unwrapped, logical types raw). */
+/** Parses an Avro schema for decoding; every union is wrapped, so any union (ambiguous
+ *  ones too) decodes, and {@link avroValueToJson} unwraps it by the type. */
 export const avroTypeForJson = (schema: string): avro.Type =>
-  avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { wrapUnions: false });
+  avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { wrapUnions: true });
 
-/** A decoded Avro value (avsc) as plain JSON data. */
-export function avroValueToJson(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('base64');
-  if (Array.isArray(value)) return value.map(avroValueToJson);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = avroValueToJson(v);
-    return out;
+interface Shaped {
+  readonly typeName: string;
+  readonly types?: readonly (avro.Type & Shaped)[];
+  readonly fields?: ReadonlyArray<{ readonly name: string; readonly type: avro.Type & Shaped }>;
+  readonly itemsType?: avro.Type & Shaped;
+  readonly valuesType?: avro.Type & Shaped;
+  readonly branchName?: string;
+}
+
+/** A value avsc decoded with `type` as plain JSON data. */
+export function avroValueToJson(type: avro.Type, value: unknown): unknown {
+  const t = type as avro.Type & Shaped;
+  if (value === null || value === undefined) return null;
+  switch (t.typeName) {
+    case 'union:wrapped': {
+      const [branch, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+      const branchType = t.types?.find((b) => b.branchName === branch);
+      return branchType === undefined ? null : avroValueToJson(branchType, inner);
+    }
+    case 'record':
+    case 'error': {
+      const out: Record<string, unknown> = {};
+      const record = value as Record<string, unknown>;
+      for (const f of t.fields ?? []) out[f.name] = avroValueToJson(f.type, record[f.name]);
+      return out;
+    }
+    case 'array':
+      return (value as unknown[]).map((v) => avroValueToJson(t.itemsType as avro.Type, v));
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        out[k] = avroValueToJson(t.valuesType as avro.Type, v);
+      }
+      return out;
+    }
+    case 'bytes':
+    case 'fixed':
+      return (value as Buffer).toString('base64');
+    default:
+      return value;
   }
-  return value;
 }

@@ -54,7 +54,7 @@ export class ConfluentAvroDecoder {
     }
     return {
       ok: true,
-      json: Buffer.from(JSON.stringify(avroValueToJson(value)), 'utf8'),
+      json: Buffer.from(JSON.stringify(avroValueToJson(type, value)), 'utf8'),
       metadata: { dataFormat: 'AVRO', schemaId: String(framed.schemaId) },
     };
   }

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MskEvent } from '../../../../functions/core/msk-event.js';
+import { createHandler } from '../../../../functions/sink-dynamodb/create-handler.js';
+import { EventSourceMapping } from '../../../../local/esm/event-source-mapping.js';
+import { inProcessInvoker } from '../../../../local/esm/in-process-invoker.js';
+import { S3FailureDestination } from '../../../../local/esm/on-failure-destination.js';
+import { avroValueWriter } from '../../../../local/publisher/avro.js';
+import { createPublisher } from '../../../../local/publisher/publisher.js';
+import { ConfluentAvroDecoder } from '../../../../local/schema-registry/decoder.js';
+import {
+  confluentRegistryClient,
+  RegistryRequestError,
+} from '../../../../local/schema-registry/registry-client.js';
+import { frame } from '../../../../local/schema-registry/wire-format.js';
+import { emptyAndDeleteBucket, localDynamoDb, localS3 } from '../../../support/aws.js';
+import { debeziumSchemas, encodeConnectJson } from '../../../support/debezium-avro.js';
+import { loadStackEnv } from '../../../support/stack-env.js';
+import { createTables, sinkEnv, viewStates } from '../../sink-dynamodb/support.js';
+
+// Debezium's usual setup end to end on the real stack: Avro key and value with a
+// Confluent-compatible registry (the stack's), the Kafka mapping emulator decoding them
+// to JSON as Lambda's schema registry integration does, the real DynamoDB sink behind it.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+const stack = loadStackEnv();
+const run = randomUUID().slice(0, 8);
+const registryUrl = stack.vars.SCHEMA_REGISTRY_URL as string;
+const registry = confluentRegistryClient(registryUrl);
+const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+const s3 = localS3(stack);
+const dynamodb = localDynamoDb(stack);
+const failureBucket = `sr-failures-${run}`;
+const quarantineBucket = `sr-quarantine-${run}`;
+const topic = `shop.public.customers-${run}`;
+const drops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+  for (const Bucket of [failureBucket, quarantineBucket]) {
+    await s3.send(new CreateBucketCommand({ Bucket }));
+  }
+});
+
+afterAll(async () => {
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  for (const drop of drops) await drop();
+  for (const Bucket of [failureBucket, quarantineBucket]) await emptyAndDeleteBucket(s3, Bucket);
+});
+
+const source = (lsn: number, tsMs: number) => ({
+  version: '2.7.0.Final',
+  connector: 'postgresql',
+  name: 'shop',
+  ts_ms: tsMs,
+  snapshot: 'false',
+  db: 'shop',
+  sequence: null,
+  schema: 'public',
+  table: 'customers',
+  txId: lsn,
+  lsn,
+  xmin: null,
+});
+
+const row = (id: number, name: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name,
+  email: `c${id}@example.com`,
+  balance: 'AeJA',
+  created_at: 1795687200123456,
+  updated_on: 1795687200123,
+  ...extra,
+});
+
+const event = (op: string, lsn: number, before: unknown, after: unknown) => ({
+  before,
+  after,
+  source: source(lsn, 1795687200000 + lsn),
+  op,
+  ts_ms: 1795687200000 + lsn,
+  transaction: null,
+});
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface StoredInvocationRecord {
+  requestContext: { condition: string };
+  payload: string;
+}
+
+async function destinationRecords(mappingId: string): Promise<StoredInvocationRecord[]> {
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: failureBucket, Prefix: `aws/lambda/${mappingId}/` }),
+  );
+  const out: StoredInvocationRecord[] = [];
+  for (const { Key } of listed.Contents ?? []) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: failureBucket, Key }));
+    out.push(JSON.parse((await object.Body?.transformToString()) ?? '{}'));
+  }
+  return out;
+}
+
+describe('a Debezium Avro topic through the mapping schema registry integration', () => {
+  it('applies creates, updates, deletes, tombstones and an evolved schema; an unknown schema id and a corrupt payload go to the on-failure destination with their reasons and the partition moves on', async () => {
+    const keyId = await registry.register(`${topic}-key`, debeziumSchemas.key);
+    const v1 = await registry.register(`${topic}-value`, debeziumSchemas.valueV1);
+    const key = (id: number) => encodeConnectJson(debeziumSchemas.key, keyId, { id });
+    const value = (schema: string, id: number, json: unknown) =>
+      encodeConnectJson(schema, id, json);
+
+    const records: Array<{ key: Buffer; value: Buffer | null }> = [
+      {
+        key: key(1),
+        value: value(debeziumSchemas.valueV1, v1, event('c', 100, null, row(1, 'Ann'))),
+      },
+      {
+        key: key(2),
+        value: value(debeziumSchemas.valueV1, v1, event('c', 101, null, row(2, 'Bob'))),
+      },
+      {
+        key: key(1),
+        value: value(debeziumSchemas.valueV1, v1, event('u', 102, row(1, 'Ann'), row(1, 'Anna'))),
+      },
+      // offset 3: framed with a schema id the registry never gave
+      { key: key(2), value: frame(987_654, Buffer.from([2, 4, 6])) },
+      // offset 4: a known schema id over bytes that are not a v1 envelope
+      { key: key(2), value: frame(v1, Buffer.from([0xff, 0xff, 0xff, 0xff])) },
+    ];
+    await producer.send({ topic, acks: -1, messages: records });
+
+    const events: MskEvent[] = [];
+    const tables = await createTables(dynamodb, 'sr');
+    drops.push(tables.drop);
+    const pipelineJson = JSON.stringify({
+      topics: { [topic]: { format: 'debezium', versioning: 'source' } },
+    });
+    const handler = createHandler(sinkEnv(stack.vars, tables, quarantineBucket, pipelineJson));
+    const mappingId = `sr-${run}`;
+    const mapping = new EventSourceMapping({
+      uuid: mappingId,
+      functionName: `sr-${run}`,
+      topics: [topic],
+      brokers: stack.kafkaBrokers,
+      invoker: inProcessInvoker(async (e: MskEvent) => {
+        events.push(e);
+        return handler(e);
+      }),
+      destination: new S3FailureDestination(s3, failureBucket, mappingId),
+      schemaRegistry: {
+        attributes: ['KEY', 'VALUE'],
+        decoder: new ConfluentAvroDecoder(registry),
+      },
+      settings: { batchSize: 3, batchingWindowMs: 50, retryDelayMs: 20, maxRetryDelayMs: 100 },
+    });
+    let v2 = -1;
+    await mapping.start();
+    try {
+      await until(async () => (mapping.stats.committed.get(`${topic}-0`) ?? 0) >= 5, 'offset 5');
+
+      // Mid-stream, the table gains a column: Debezium registers v2 (BACKWARD compatible).
+      v2 = await registry.register(`${topic}-value`, debeziumSchemas.valueV2);
+      expect(v2).not.toBe(v1);
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          {
+            key: key(2),
+            value: value(
+              debeziumSchemas.valueV2,
+              v2,
+              event('u', 103, row(2, 'Bob', { phone: null }), row(2, 'Bobby', { phone: '+33 1' })),
+            ),
+          },
+          {
+            key: key(1),
+            value: value(debeziumSchemas.valueV1, v1, event('d', 104, row(1, 'Anna'), null)),
+          },
+          { key: key(1), value: null }, // Debezium's tombstone after the delete
+          {
+            key: key(3),
+            value: value(
+              debeziumSchemas.valueV2,
+              v2,
+              event('c', 105, null, row(3, 'Cy', { phone: '+1' })),
+            ),
+          },
+        ],
+      });
+      await until(async () => (mapping.stats.committed.get(`${topic}-0`) ?? 0) >= 9, 'offset 9');
+    } finally {
+      await mapping.stop();
+    }
+
+    const view = await viewStates(dynamodb, tables.view);
+    expect(view.get('customers#1')).toMatchObject({ deleted: true, sourceVersion: 104 });
+    expect(view.get('customers#2')).toMatchObject({
+      deleted: false,
+      sourceVersion: 103,
+      data: { id: 2, name: 'Bobby', phone: '+33 1', balance: 'AeJA' },
+    });
+    expect(view.get('customers#3')?.data).toMatchObject({ name: 'Cy', phone: '+1' });
+
+    // The function saw decoded JSON with the schema metadata, never offsets 3 and 4.
+    const delivered = events.flatMap((e) => Object.values(e.records).flat());
+    expect(delivered.map((r) => r.offset)).toEqual([0, 1, 2, 5, 6, 7, 8]);
+    const evolved = delivered.find((r) => r.offset === 5);
+    expect(evolved?.valueSchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: String(v2) });
+    expect(evolved?.keySchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: String(keyId) });
+    expect(JSON.parse(Buffer.from(evolved?.key ?? '', 'base64').toString())).toEqual({ id: 2 });
+    const tombstone = delivered.find((r) => r.offset === 7);
+    expect(tombstone?.value).toBeNull();
+    expect(tombstone?.valueSchemaMetadata).toBeUndefined();
+
+    const failures = await destinationRecords(mappingId);
+    const byCondition = Object.fromEntries(
+      failures.map((f) => [
+        f.requestContext.condition,
+        Object.values((JSON.parse(f.payload) as MskEvent).records)
+          .flat()
+          .map((r) => r.offset),
+      ]),
+    );
+    expect(byCondition).toEqual({ SCHEMA_NOT_FOUND: [3], DESERIALIZATION_ERROR: [4] });
+    expect(mapping.stats.recordsRejected).toBe(2);
+  });
+
+  it("carries the publisher's Avro mode (native envelopes, VALUE validated) into the view", async () => {
+    const nativeTopic = `customers-avro-${run}`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: nativeTopic, numPartitions: 2 }],
+    });
+    const publisher = await createPublisher({
+      brokers: stack.kafkaBrokers,
+      avro: avroValueWriter(registry),
+    });
+    try {
+      await publisher.publish(nativeTopic, [
+        {
+          entity: 'customer',
+          key: '1',
+          op: 'upsert',
+          version: 1,
+          data: { name: 'Zoë', visits: 3 },
+        },
+        { entity: 'customer', key: '2', op: 'upsert', version: 1, data: { name: 'Al', vip: true } },
+        { entity: 'customer', key: '1', op: 'patch', version: 2, data: { visits: 4 } },
+        { entity: 'customer', key: '2', op: 'delete', version: 2 },
+      ]);
+    } finally {
+      await publisher.close();
+    }
+    const tables = await createTables(dynamodb, 'sr-native');
+    drops.push(tables.drop);
+    const handler = createHandler(
+      sinkEnv(stack.vars, tables, quarantineBucket, JSON.stringify({ topics: {} })),
+    );
+    const mapping = new EventSourceMapping({
+      functionName: `sr-native-${run}`,
+      topics: [nativeTopic],
+      brokers: stack.kafkaBrokers,
+      invoker: inProcessInvoker(handler),
+      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentAvroDecoder(registry) },
+      settings: { batchSize: 10, batchingWindowMs: 50 },
+    });
+    await mapping.start();
+    try {
+      // 4 changes + the tombstone after the delete
+      await until(
+        async () => [...mapping.stats.committed.values()].reduce((a, b) => a + b, 0) >= 5,
+        'all 5 records',
+      );
+    } finally {
+      await mapping.stop();
+    }
+    const view = await viewStates(dynamodb, tables.view);
+    expect(view.get('customer#1')?.data).toEqual({ name: 'Zoë', visits: 4 });
+    expect(view.get('customer#2')?.deleted).toBe(true);
+    expect(mapping.stats.recordsRejected).toBe(0);
+  });
+
+  it('refuses an incompatible schema (a field added without a default) with 409', async () => {
+    const subject = `incompatible-${run}-value`;
+    const record = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Row', fields });
+    await registry.register(subject, record([{ name: 'a', type: 'int' }]));
+    await expect(
+      registry.register(
+        subject,
+        record([
+          { name: 'a', type: 'int' },
+          { name: 'b', type: 'string' },
+        ]),
+      ),
+    ).rejects.toEqual(expect.objectContaining({ status: 409 }));
+    await expect(
+      registry.register(
+        subject,
+        record([
+          { name: 'a', type: 'int' },
+          { name: 'b', type: 'string' },
+        ]),
+      ),
+    ).rejects.toBeInstanceOf(RegistryRequestError);
+  });
+});

@@ -201,9 +201,11 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
               event('c', 105, null, row(3, 'Cy', { phone: '+1' })),
             ),
           },
+          // offset 9: valid Avro, but a truncate cannot be applied per key: the sink's poison
+          { key: key(3), value: value(debeziumSchemas.valueV2, v2, event('t', 106, null, null)) },
         ],
       });
-      await until(async () => (mapping.stats.committed.get(`${topic}-0`) ?? 0) >= 9, 'offset 9');
+      await until(async () => (mapping.stats.committed.get(`${topic}-0`) ?? 0) >= 10, 'offset 10');
     } finally {
       await mapping.stop();
     }
@@ -219,7 +221,7 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
 
     // The function saw decoded JSON with the schema metadata, never offsets 3 and 4.
     const delivered = events.flatMap((e) => Object.values(e.records).flat());
-    expect(delivered.map((r) => r.offset)).toEqual([0, 1, 2, 5, 6, 7, 8]);
+    expect(delivered.map((r) => r.offset)).toEqual([0, 1, 2, 5, 6, 7, 8, 9]);
     const evolved = delivered.find((r) => r.offset === 5);
     expect(evolved?.valueSchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: String(v2) });
     expect(evolved?.keySchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: String(keyId) });
@@ -239,6 +241,25 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     );
     expect(byCondition).toEqual({ SCHEMA_NOT_FOUND: [3], DESERIALIZATION_ERROR: [4] });
     expect(mapping.stats.recordsRejected).toBe(2);
+
+    // The sink's poison keeps the schemas it was decoded with in its quarantine record.
+    const quarantined = await s3.send(new ListObjectsV2Command({ Bucket: quarantineBucket }));
+    const entries = await Promise.all(
+      (quarantined.Contents ?? []).map(async ({ Key }) => {
+        const object = await s3.send(new GetObjectCommand({ Bucket: quarantineBucket, Key }));
+        return JSON.parse((await object.Body?.transformToString()) ?? '{}');
+      }),
+    );
+    expect(entries.filter((e) => e.topic === topic)).toEqual([
+      expect.objectContaining({
+        offset: 9,
+        reason: 'unsupported-op',
+        schema: {
+          key: { dataFormat: 'AVRO', schemaId: String(keyId) },
+          value: { dataFormat: 'AVRO', schemaId: String(v2) },
+        },
+      }),
+    ]);
   });
 
   it("carries the publisher's Avro mode (native envelopes, VALUE validated) into the view", async () => {

@@ -242,6 +242,12 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     expect(byCondition).toEqual({ SCHEMA_NOT_FOUND: [3], DESERIALIZATION_ERROR: [4] });
     expect(mapping.stats.recordsRejected).toBe(2);
 
+    // The registry kept both versions of the value subject, over its REST API.
+    const versions = await fetch(`${registryUrl}/subjects/${topic}-value/versions`);
+    expect(await versions.json()).toEqual([1, 2]);
+    const latest = await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`);
+    expect(await latest.json()).toMatchObject({ version: 2, id: v2 });
+
     // The sink's poison keeps the schemas it was decoded with in its quarantine record.
     const quarantined = await s3.send(new ListObjectsV2Command({ Bucket: quarantineBucket }));
     const entries = await Promise.all(

@@ -446,13 +446,14 @@ export class EventSourceMapping {
   }
 
   /** The schema registry step, retried with backoff while the registry cannot be reached
-   *  (Lambda's pollers wait for it too); undefined once the generation moved on. */
+   *  (Lambda's pollers wait for it too); undefined once stopped or the generation moved on. */
   private async validate(
     records: readonly FetchedRecord[],
     validation: SchemaValidation,
     generation: number,
   ): Promise<ValidatedBatch | undefined> {
-    for (let attempt = 0; this.generation === generation; attempt++) {
+    // `running` too: stop() waits for invocations in flight before it moves the generation.
+    for (let attempt = 0; this.generation === generation && this.running; attempt++) {
       try {
         return await validateRecords(records, validation);
       } catch (err) {

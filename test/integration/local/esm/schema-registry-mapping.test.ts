@@ -323,6 +323,47 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     expect(mapping.stats.recordsRejected).toBe(0);
   });
 
+  it('waits while the registry cannot be reached, delivering and committing nothing, and still stops', async () => {
+    const waitTopic = `registry-down-${run}`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: waitTopic, numPartitions: 1 }],
+    });
+    const v1 = await registry.register(`${waitTopic}-value`, debeziumSchemas.valueV1);
+    await producer.send({
+      topic: waitTopic,
+      acks: -1,
+      messages: [
+        { value: encodeConnectJson(debeziumSchemas.valueV1, v1, event('c', 1, null, row(1, 'A'))) },
+      ],
+    });
+    const lines: string[] = [];
+    const delivered: MskEvent[] = [];
+    const mapping = new EventSourceMapping({
+      functionName: `sr-down-${run}`,
+      topics: [waitTopic],
+      brokers: stack.kafkaBrokers,
+      invoker: inProcessInvoker(async (e: MskEvent) => {
+        delivered.push(e);
+        return { batchItemFailures: [] };
+      }),
+      // Nothing listens on port 1: every lookup fails to connect.
+      schemaRegistry: {
+        attributes: ['VALUE'],
+        decoder: new ConfluentAvroDecoder(confluentRegistryClient('http://127.0.0.1:1')),
+      },
+      settings: { batchSize: 10, batchingWindowMs: 10 },
+      log: (line) => lines.push(line),
+    });
+    await mapping.start();
+    await until(async () => lines.filter((l) => l.includes('(retrying)')).length >= 2, 'retries');
+    await mapping.stop();
+    expect(delivered).toEqual([]);
+    expect(mapping.stats.committed.size).toBe(0);
+    expect(mapping.stats.recordsRejected).toBe(0);
+    await admin.deleteTopics({ topics: [waitTopic] }).catch(() => undefined);
+  });
+
   it('refuses an incompatible schema (a field added without a default) with 409', async () => {
     const subject = `incompatible-${run}-value`;
     const record = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Row', fields });

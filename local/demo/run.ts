@@ -19,7 +19,7 @@ import { avroValueWriter } from '../publisher/avro.js';
 import type { OutgoingRecord } from '../publisher/envelope.js';
 import { createPublisher } from '../publisher/publisher.js';
 import { formatReport, type ReconcileReport, reconcile } from '../reconcile/reconcile.js';
-import { ConfluentAvroDecoder } from '../schema-registry/decoder.js';
+import { ConfluentRecordDecoder } from '../schema-registry/decoder.js';
 import { confluentRegistryClient } from '../schema-registry/registry-client.js';
 import { services } from '../stack/services/index.js';
 import { up } from '../stack/stack.js';
@@ -467,7 +467,7 @@ function avroMode(stack: Readonly<Record<string, string>>) {
     writer: avroValueWriter(registry),
     validation: {
       attributes: ['VALUE'],
-      decoder: new ConfluentAvroDecoder(registry),
+      decoder: new ConfluentRecordDecoder(registry),
     } satisfies SchemaValidation,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Decoding of Confluent-framed Avro, as Lambda's schema registry integration does it
+ * Decoding of Confluent-framed Avro and Protobuf, as Lambda's schema registry integration does it
  * before invoking (https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html,
  * "How Lambda performs schema validation on Kafka messages"): look the schema up by the
  * id in the frame, deserialize, and deliver JSON. Its two documented failure reasons:
@@ -12,6 +12,7 @@
 import type avro from 'avsc';
 import type { MskSchemaMetadata as SchemaMetadata } from '../../functions/core/msk-event.js';
 import { avroTypeForJson, avroValueToJson } from './avro-json.js';
+import { type ProtobufSchema, parseProtobufSchema, protobufToJson } from './protobuf-json.js';
 import { SchemaNotFoundError, type SchemaRegistryClient } from './registry-client.js';
 import { unframe } from './wire-format.js';
 
@@ -22,9 +23,14 @@ export type DecodedBytes =
   | { readonly ok: true; readonly json: Buffer; readonly metadata: SchemaMetadata }
   | { readonly ok: false; readonly reason: SchemaFailureReason; readonly message: string };
 
-export class ConfluentAvroDecoder {
+type Decoding =
+  | { readonly kind: 'avro'; readonly type: avro.Type }
+  | { readonly kind: 'protobuf'; readonly schema: ProtobufSchema }
+  | string;
+
+export class ConfluentRecordDecoder {
   /** parsed schemas by id; a miss is not cached (the schema may be registered later) */
-  private readonly types = new Map<number, avro.Type | string>();
+  private readonly types = new Map<number, Decoding>();
 
   constructor(private readonly registry: SchemaRegistryClient) {}
 
@@ -42,9 +48,12 @@ export class ConfluentAvroDecoder {
     if (typeof type === 'string') {
       return { ok: false, reason: 'DESERIALIZATION_ERROR', message: type };
     }
-    let value: unknown;
+    let json: unknown;
     try {
-      value = type.fromBuffer(framed.payload);
+      json =
+        type.kind === 'avro'
+          ? avroValueToJson(type.type, type.type.fromBuffer(framed.payload))
+          : protobufToJson(type.schema, framed.payload);
     } catch (err) {
       return {
         ok: false,
@@ -54,13 +63,17 @@ export class ConfluentAvroDecoder {
     }
     return {
       ok: true,
-      json: Buffer.from(JSON.stringify(avroValueToJson(type, value)), 'utf8'),
-      metadata: { dataFormat: 'AVRO', schemaId: String(framed.schemaId) },
+      json: Buffer.from(JSON.stringify(json), 'utf8'),
+      metadata: {
+        dataFormat: type.kind === 'avro' ? 'AVRO' : 'PROTOBUF',
+        schemaId: String(framed.schemaId),
+      },
     };
   }
 
-  /** The schema's type; undefined when the registry has none; a string when unusable. */
-  private async typeOf(id: number): Promise<avro.Type | string | undefined> {
+  /** How to decode the schema's data; undefined when the registry has none; a string when
+   *  unusable. */
+  private async typeOf(id: number): Promise<Decoding | undefined> {
     const cached = this.types.get(id);
     if (cached !== undefined) return cached;
     let found: Awaited<ReturnType<SchemaRegistryClient['schemaById']>>;
@@ -70,15 +83,15 @@ export class ConfluentAvroDecoder {
       if (err instanceof SchemaNotFoundError) return undefined;
       throw err;
     }
-    let type: avro.Type | string;
-    if (found.schemaType !== 'AVRO') {
-      type = `schema id ${id} is ${found.schemaType}; the local mapping decodes AVRO only`;
-    } else {
-      try {
-        type = avroTypeForJson(found.schema);
-      } catch (err) {
-        type = `schema id ${id} cannot be parsed: ${(err as Error).message}`;
-      }
+    let type: Decoding;
+    try {
+      if (found.schemaType === 'AVRO') type = { kind: 'avro', type: avroTypeForJson(found.schema) };
+      else if (found.schemaType === 'PROTOBUF') {
+        type = { kind: 'protobuf', schema: parseProtobufSchema(found.schema) };
+      } else
+        type = `schema id ${id} is ${found.schemaType}; the local mapping decodes AVRO and PROTOBUF`;
+    } catch (err) {
+      type = `schema id ${id} cannot be parsed: ${(err as Error).message}`;
     }
     this.types.set(id, type);
     return type;

@@ -26,7 +26,9 @@ export function routes(store: SchemaStore, persist: () => void): Array<[string, 
       /^\/schemas\/ids\/(\d+)$/,
       (m) => {
         const found = store.byId(Number(m[1]));
-        return { schema: found.schema };
+        return found.schemaType === 'AVRO'
+          ? { schema: found.schema }
+          : { schema: found.schema, schemaType: found.schemaType };
       },
     ],
     ['GET', /^\/subjects$/, () => store.subjects()],

@@ -9,11 +9,15 @@
  *   i.e. Avro schema resolution from old to new succeeds (a field added needs a default).
  */
 import avro from 'avsc';
+import { parseProtobufSchema } from './protobuf-json.js';
+
+export const SchemaTypes = ['AVRO', 'PROTOBUF'] as const;
+export type SchemaType = (typeof SchemaTypes)[number];
 
 export interface StoredSchema {
   readonly id: number;
   readonly schema: string;
-  readonly schemaType: 'AVRO';
+  readonly schemaType: SchemaType;
 }
 
 export interface StoreState {
@@ -44,8 +48,44 @@ const parseAvro = (text: string): avro.Type => {
   }
 };
 
-/** Parsing Canonical Form (Avro spec): the identity of a schema, whitespace and docs aside. */
-const canonical = (type: avro.Type): string => JSON.stringify(type.schema());
+/** A schema's identity: Avro's Parsing Canonical Form (whitespace and docs aside); a
+ *  .proto file's text. Validates the schema on the way. */
+function identity(schema: string, schemaType: SchemaType): string {
+  if (schemaType === 'AVRO') return `AVRO:${JSON.stringify(parseAvro(schema).schema())}`;
+  try {
+    parseProtobufSchema(schema);
+  } catch (err) {
+    throw new RegistryError(422, 42201, `Invalid schema: ${(err as Error).message}`);
+  }
+  return `PROTOBUF:${schema.trim()}`;
+}
+
+/** BACKWARD: the new schema reads data written with the latest (Avro schema resolution).
+ *  A subject keeps one schema type; Protobuf compatibility is not checked. */
+function checkCompatible(
+  subject: string,
+  latest: StoredSchema,
+  schema: string,
+  type: SchemaType,
+): void {
+  if (latest.schemaType !== type) {
+    throw new RegistryError(
+      409,
+      409,
+      `Subject "${subject}" holds ${latest.schemaType} schemas, not ${type}`,
+    );
+  }
+  if (type !== 'AVRO') return;
+  try {
+    parseAvro(schema).createResolver(parseAvro(latest.schema));
+  } catch (err) {
+    throw new RegistryError(
+      409,
+      409,
+      `Schema being registered is incompatible with an earlier schema for subject "${subject}" (BACKWARD): ${(err as Error).message}`,
+    );
+  }
+}
 
 export class SchemaStore {
   constructor(private readonly state: StoreState = emptyState()) {}
@@ -56,29 +96,19 @@ export class SchemaStore {
 
   /** Registers `schema` under `subject`; answers its id (the existing one if known). */
   register(subject: string, schema: string, schemaType = 'AVRO'): number {
-    if (schemaType !== 'AVRO') {
-      throw new RegistryError(422, 42201, `Invalid schema type ${schemaType}: only AVRO is served`);
+    if (!(SchemaTypes as readonly string[]).includes(schemaType)) {
+      throw new RegistryError(422, 42201, `Invalid schema type ${schemaType}: AVRO or PROTOBUF`);
     }
-    const type = parseAvro(schema);
-    const form = canonical(type);
+    const type = schemaType as SchemaType;
+    const form = identity(schema, type);
     const versions = this.state.subjects[subject] ?? [];
-    const existing = this.state.schemas.find((s) => canonical(parseAvro(s.schema)) === form);
+    const existing = this.state.schemas.find((s) => identity(s.schema, s.schemaType) === form);
     if (existing !== undefined && versions.includes(existing.id)) return existing.id;
     const latestId = versions[versions.length - 1];
-    if (latestId !== undefined) {
-      const latest = this.byId(latestId);
-      try {
-        type.createResolver(parseAvro(latest.schema));
-      } catch (err) {
-        throw new RegistryError(
-          409,
-          409,
-          `Schema being registered is incompatible with an earlier schema for subject "${subject}" (BACKWARD): ${(err as Error).message}`,
-        );
-      }
-    }
+    const latest = latestId === undefined ? undefined : this.byId(latestId);
+    if (latest !== undefined) checkCompatible(subject, latest, schema, type);
     const id = existing?.id ?? this.state.schemas.length + 1;
-    if (existing === undefined) this.state.schemas.push({ id, schema, schemaType: 'AVRO' });
+    if (existing === undefined) this.state.schemas.push({ id, schema, schemaType: type });
     this.state.subjects[subject] = [...versions, id];
     return id;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MskEvent } from '../../../../functions/core/msk-event.js';
 import { createHandler } from '../../../../functions/sink-dynamodb/create-handler.js';
@@ -9,7 +10,8 @@ import { inProcessInvoker } from '../../../../local/esm/in-process-invoker.js';
 import { S3FailureDestination } from '../../../../local/esm/on-failure-destination.js';
 import { avroValueWriter } from '../../../../local/publisher/avro.js';
 import { createPublisher } from '../../../../local/publisher/publisher.js';
-import { ConfluentAvroDecoder } from '../../../../local/schema-registry/decoder.js';
+import { ConfluentRecordDecoder } from '../../../../local/schema-registry/decoder.js';
+import { encodeMessageIndexes } from '../../../../local/schema-registry/protobuf-json.js';
 import {
   confluentRegistryClient,
   RegistryRequestError,
@@ -51,7 +53,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  // Every topic of this run, deleted once at the end: deleting while others are created
+  // churns the broker's metadata under a producer.
+  const topics = (await admin.listTopics()).filter((t) => t.includes(run));
+  await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
   for (const drop of drops) await drop();
   for (const Bucket of [failureBucket, quarantineBucket]) await emptyAndDeleteBucket(s3, Bucket);
@@ -164,7 +169,7 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
       destination: new S3FailureDestination(s3, failureBucket, mappingId),
       schemaRegistry: {
         attributes: ['KEY', 'VALUE'],
-        decoder: new ConfluentAvroDecoder(registry),
+        decoder: new ConfluentRecordDecoder(registry),
       },
       settings: { batchSize: 3, batchingWindowMs: 50, retryDelayMs: 20, maxRetryDelayMs: 100 },
     });
@@ -304,7 +309,7 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
       topics: [nativeTopic],
       brokers: stack.kafkaBrokers,
       invoker: inProcessInvoker(handler),
-      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentAvroDecoder(registry) },
+      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentRecordDecoder(registry) },
       settings: { batchSize: 10, batchingWindowMs: 50 },
     });
     await mapping.start();
@@ -321,6 +326,76 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     expect(view.get('customer#1')?.data).toEqual({ name: 'Zoë', visits: 4 });
     expect(view.get('customer#2')?.deleted).toBe(true);
     expect(mapping.stats.recordsRejected).toBe(0);
+  });
+
+  it('decodes Confluent-framed Protobuf envelopes into the view', async () => {
+    const protoTopic = `customers-proto-${run}`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: protoTopic, numPartitions: 1 }],
+    });
+    const proto = `syntax = "proto3";
+package staysync;
+message Envelope {
+  string id = 1; string entity = 2; string key = 3; string op = 4;
+  uint32 version = 5; string ts = 6; map<string, string> data = 7;
+}`;
+    const id = await registry.register(`${protoTopic}-value`, proto, 'PROTOBUF');
+    const envelope = protobuf.parse(proto).root.lookupType('staysync.Envelope');
+    const value = (fields: Record<string, unknown>) =>
+      frame(
+        id,
+        Buffer.concat([
+          encodeMessageIndexes([0]),
+          envelope
+            .encode(envelope.create({ entity: 'customer', ts: '2026-12-03T10:00:00Z', ...fields }))
+            .finish(),
+        ]),
+      );
+    await producer.send({
+      topic: protoTopic,
+      acks: -1,
+      messages: [
+        {
+          key: 'customer:1',
+          value: value({ id: 'e1', key: '1', op: 'upsert', version: 1, data: { name: 'Zoë' } }),
+        },
+        {
+          key: 'customer:1',
+          value: value({ id: 'e2', key: '1', op: 'patch', version: 2, data: { tier: 'gold' } }),
+        },
+        {
+          key: 'customer:2',
+          value: value({ id: 'e3', key: '2', op: 'upsert', version: 1, data: { name: 'Al' } }),
+        },
+        { key: 'customer:2', value: value({ id: 'e4', key: '2', op: 'delete', version: 2 }) },
+      ],
+    });
+    const tables = await createTables(dynamodb, 'sr-proto');
+    drops.push(tables.drop);
+    const handler = createHandler(
+      sinkEnv(stack.vars, tables, quarantineBucket, JSON.stringify({ topics: {} })),
+    );
+    const mapping = new EventSourceMapping({
+      functionName: `sr-proto-${run}`,
+      topics: [protoTopic],
+      brokers: stack.kafkaBrokers,
+      invoker: inProcessInvoker(handler),
+      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentRecordDecoder(registry) },
+      settings: { batchSize: 10, batchingWindowMs: 50 },
+    });
+    await mapping.start();
+    try {
+      await until(
+        async () => (mapping.stats.committed.get(`${protoTopic}-0`) ?? 0) >= 4,
+        'offset 4',
+      );
+    } finally {
+      await mapping.stop();
+    }
+    const view = await viewStates(dynamodb, tables.view);
+    expect(view.get('customer#1')?.data).toEqual({ name: 'Zoë', tier: 'gold' });
+    expect(view.get('customer#2')?.deleted).toBe(true);
   });
 
   it('waits while the registry cannot be reached, delivering and committing nothing, and still stops', async () => {
@@ -350,7 +425,7 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
       // Nothing listens on port 1: every lookup fails to connect.
       schemaRegistry: {
         attributes: ['VALUE'],
-        decoder: new ConfluentAvroDecoder(confluentRegistryClient('http://127.0.0.1:1')),
+        decoder: new ConfluentRecordDecoder(confluentRegistryClient('http://127.0.0.1:1')),
       },
       settings: { batchSize: 10, batchingWindowMs: 10 },
       log: (line) => lines.push(line),
@@ -361,7 +436,6 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     expect(delivered).toEqual([]);
     expect(mapping.stats.committed.size).toBe(0);
     expect(mapping.stats.recordsRejected).toBe(0);
-    await admin.deleteTopics({ topics: [waitTopic] }).catch(() => undefined);
   });
 
   it('refuses an incompatible schema (a field added without a default) with 409', async () => {

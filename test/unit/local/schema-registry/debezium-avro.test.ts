@@ -3,7 +3,7 @@ import type { Change } from '../../../../functions/core/change.js';
 import { decodeChange } from '../../../../functions/core/envelope/decode-change.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../../functions/core/limits.js';
 import type { KafkaRecord } from '../../../../functions/core/record.js';
-import { ConfluentAvroDecoder } from '../../../../local/schema-registry/decoder.js';
+import { ConfluentRecordDecoder } from '../../../../local/schema-registry/decoder.js';
 import {
   debeziumSchemas,
   encodeConnectJson,
@@ -35,7 +35,7 @@ async function throughMapping(schema: string): Promise<KafkaRecord> {
     key: { payload: unknown };
     value: { payload: unknown };
   };
-  const decoder = new ConfluentAvroDecoder(registry);
+  const decoder = new ConfluentRecordDecoder(registry);
   const k = await decoder.decode(encodeConnectJson(debeziumSchemas.key, keyId, key.payload));
   const v = await decoder.decode(encodeConnectJson(schema, valueId, value.payload));
   if (!k.ok || !v.ok) throw new Error(`not decoded: ${JSON.stringify([k, v])}`);

@@ -1,7 +1,9 @@
 import avro from 'avsc';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { avroTypeForJson, avroValueToJson } from '../../../../local/schema-registry/avro-json.js';
-import { ConfluentAvroDecoder } from '../../../../local/schema-registry/decoder.js';
+import { ConfluentRecordDecoder } from '../../../../local/schema-registry/decoder.js';
+import { encodeMessageIndexes } from '../../../../local/schema-registry/protobuf-json.js';
 import { frame, unframe } from '../../../../local/schema-registry/wire-format.js';
 import { inMemoryRegistry } from '../../../support/schema-registry.js';
 
@@ -55,7 +57,7 @@ describe('Avro to JSON as the mapping delivers it', () => {
   });
 });
 
-describe('ConfluentAvroDecoder', () => {
+describe('ConfluentRecordDecoder', () => {
   async function setup() {
     const registry = inMemoryRegistry();
     const id = await registry.register('t-value', SCHEMA);
@@ -67,7 +69,7 @@ describe('ConfluentAvroDecoder', () => {
       e: 'X',
       a: [],
     });
-    return { decoder: new ConfluentAvroDecoder(registry), id, payload, registry };
+    return { decoder: new ConfluentRecordDecoder(registry), id, payload, registry };
   }
 
   it('delivers JSON text and the schema metadata', async () => {
@@ -103,5 +105,94 @@ describe('ConfluentAvroDecoder', () => {
         reason: 'DESERIALIZATION_ERROR',
       });
     }
+  });
+});
+
+describe('Confluent-framed Protobuf', () => {
+  const PROTO = `syntax = "proto3";
+package shop;
+message Customer {
+  int32 id = 1;
+  string full_name = 2;
+  int64 balance_cents = 3;
+  bytes avatar = 4;
+  enum Tier { BRONZE = 0; GOLD = 1; }
+  Tier tier = 5;
+  message Address { string city = 1; }
+  Address address = 6;
+}
+message Order { string id = 1; }`;
+
+  async function setup() {
+    const registry = inMemoryRegistry();
+    const id = await registry.register('shop-value', PROTO, 'PROTOBUF');
+    const root = protobuf.parse(PROTO).root;
+    return { registry, id, decoder: new ConfluentRecordDecoder(registry), root };
+  }
+
+  const framed = (id: number, indexes: number[], payload: Uint8Array) =>
+    frame(id, Buffer.concat([encodeMessageIndexes(indexes), payload]));
+
+  it('decodes the message the indexes name to Protobuf JSON with its metadata', async () => {
+    const { id, decoder, root } = await setup();
+    const customer = root.lookupType('shop.Customer');
+    const bytes = customer
+      .encode(
+        customer.create({
+          id: 42,
+          fullName: 'Zoë',
+          balanceCents: 123456789012,
+          avatar: Buffer.from([1, 226, 64]),
+          tier: 1,
+          address: { city: 'Lyon' },
+        }),
+      )
+      .finish();
+    const decoded = await decoder.decode(framed(id, [0], bytes));
+    expect(decoded.ok && JSON.parse(decoded.json.toString())).toEqual({
+      id: 42,
+      fullName: 'Zoë',
+      balanceCents: '123456789012',
+      avatar: 'AeJA',
+      tier: 'GOLD',
+      address: { city: 'Lyon' },
+    });
+    expect(decoded.ok && decoded.metadata).toEqual({
+      dataFormat: 'PROTOBUF',
+      schemaId: String(id),
+    });
+    const order = root.lookupType('shop.Order');
+    const second = await decoder.decode(
+      framed(id, [1], order.encode(order.create({ id: 'o-1' })).finish()),
+    );
+    expect(second.ok && JSON.parse(second.json.toString())).toEqual({ id: 'o-1' });
+    const nested = root.lookupType('shop.Customer.Address');
+    const third = await decoder.decode(
+      framed(id, [0, 0], nested.encode(nested.create({ city: 'Nice' })).finish()),
+    );
+    expect(third.ok && JSON.parse(third.json.toString())).toEqual({ city: 'Nice' });
+  });
+
+  it('answers DESERIALIZATION_ERROR for indexes naming no message and for bytes that are not the message', async () => {
+    const { id, decoder } = await setup();
+    expect(await decoder.decode(framed(id, [5], Buffer.alloc(0)))).toMatchObject({
+      ok: false,
+      reason: 'DESERIALIZATION_ERROR',
+      message: /name no message/,
+    });
+    expect(await decoder.decode(framed(id, [0], Buffer.from([0x0a, 0xff])))).toMatchObject({
+      ok: false,
+      reason: 'DESERIALIZATION_ERROR',
+    });
+  });
+
+  it('keeps one schema type per subject and refuses a .proto that does not parse', async () => {
+    const { registry } = await setup();
+    await expect(
+      registry.register('shop-value', JSON.stringify({ type: 'long' }), 'AVRO'),
+    ).rejects.toMatchObject({ status: 409 });
+    await expect(registry.register('x-value', 'message {', 'PROTOBUF')).rejects.toMatchObject({
+      status: 422,
+    });
   });
 });

@@ -61,3 +61,40 @@ export function encodeConnectJson(schema: string, id: number, json: unknown): Bu
   const type = avro.Type.forSchema(JSON.parse(schema), { wrapUnions: false });
   return frame(id, type.toBuffer(fromConnectJson(type, json)));
 }
+
+/** `source` of a Postgres change event at `lsn` (Debezium 2.7's fields). */
+export const debeziumSource = (lsn: number, tsMs: number) => ({
+  version: '2.7.0.Final',
+  connector: 'postgresql',
+  name: 'shop',
+  ts_ms: tsMs,
+  snapshot: 'false',
+  db: 'shop',
+  sequence: null,
+  schema: 'public',
+  table: 'customers',
+  txId: lsn,
+  lsn,
+  xmin: null,
+});
+
+/** A `shop.public.customers` row in the JSON converter's form. */
+export const customerRow = (id: number, name: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name,
+  email: `c${id}@example.com`,
+  balance: 'AeJA',
+  created_at: 1795687200123456,
+  updated_on: 1795687200123,
+  ...extra,
+});
+
+/** A change event (`c`, `u`, `d`, `t`) at `lsn`, its timestamps derived from it. */
+export const debeziumEvent = (op: string, lsn: number, before: unknown, after: unknown) => ({
+  before,
+  after,
+  source: debeziumSource(lsn, 1795687200000 + lsn),
+  op,
+  ts_ms: 1795687200000 + lsn,
+  transaction: null,
+});

@@ -1,108 +1,43 @@
-import { randomUUID } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { Kafka, logLevel } from 'kafkajs';
-import protobuf from 'protobufjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MskEvent } from '../../../../functions/core/msk-event.js';
 import { createHandler } from '../../../../functions/sink-dynamodb/create-handler.js';
 import { EventSourceMapping } from '../../../../local/esm/event-source-mapping.js';
 import { inProcessInvoker } from '../../../../local/esm/in-process-invoker.js';
 import { S3FailureDestination } from '../../../../local/esm/on-failure-destination.js';
-import { avroValueWriter } from '../../../../local/publisher/avro.js';
-import { createPublisher } from '../../../../local/publisher/publisher.js';
 import { ConfluentRecordDecoder } from '../../../../local/schema-registry/decoder.js';
-import { encodeMessageIndexes } from '../../../../local/schema-registry/protobuf-json.js';
-import {
-  confluentRegistryClient,
-  RegistryRequestError,
-} from '../../../../local/schema-registry/registry-client.js';
+import { confluentRegistryClient } from '../../../../local/schema-registry/registry-client.js';
 import { frame } from '../../../../local/schema-registry/wire-format.js';
-import { emptyAndDeleteBucket, localDynamoDb, localS3 } from '../../../support/aws.js';
-import { debeziumSchemas, encodeConnectJson } from '../../../support/debezium-avro.js';
-import { loadStackEnv } from '../../../support/stack-env.js';
+import {
+  customerRow,
+  debeziumEvent,
+  debeziumSchemas,
+  encodeConnectJson,
+} from '../../../support/debezium-avro.js';
 import { createTables, sinkEnv, viewStates } from '../../sink-dynamodb/support.js';
+import { registryRun, until } from './registry-run.js';
 
 // Debezium's usual setup end to end on the real stack: Avro key and value with a
 // Confluent-compatible registry (the stack's), the Kafka mapping emulator decoding them
 // to JSON as Lambda's schema registry integration does, the real DynamoDB sink behind it.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
-const stack = loadStackEnv();
-const run = randomUUID().slice(0, 8);
-const registryUrl = stack.vars.SCHEMA_REGISTRY_URL as string;
-const registry = confluentRegistryClient(registryUrl);
-const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-const s3 = localS3(stack);
-const dynamodb = localDynamoDb(stack);
-const failureBucket = `sr-failures-${run}`;
-const quarantineBucket = `sr-quarantine-${run}`;
+const {
+  stack,
+  run,
+  registry,
+  registryUrl,
+  admin,
+  producer,
+  s3,
+  dynamodb,
+  failureBucket,
+  quarantineBucket,
+  drops,
+} = registryRun();
 const topic = `shop.public.customers-${run}`;
-const drops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  await admin.connect();
-  await producer.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
-  for (const Bucket of [failureBucket, quarantineBucket]) {
-    await s3.send(new CreateBucketCommand({ Bucket }));
-  }
 });
-
-afterAll(async () => {
-  await producer.disconnect();
-  // Every topic of this run, deleted once at the end: deleting while others are created
-  // churns the broker's metadata under a producer.
-  const topics = (await admin.listTopics()).filter((t) => t.includes(run));
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-  for (const drop of drops) await drop();
-  for (const Bucket of [failureBucket, quarantineBucket]) await emptyAndDeleteBucket(s3, Bucket);
-});
-
-const source = (lsn: number, tsMs: number) => ({
-  version: '2.7.0.Final',
-  connector: 'postgresql',
-  name: 'shop',
-  ts_ms: tsMs,
-  snapshot: 'false',
-  db: 'shop',
-  sequence: null,
-  schema: 'public',
-  table: 'customers',
-  txId: lsn,
-  lsn,
-  xmin: null,
-});
-
-const row = (id: number, name: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  name,
-  email: `c${id}@example.com`,
-  balance: 'AeJA',
-  created_at: 1795687200123456,
-  updated_on: 1795687200123,
-  ...extra,
-});
-
-const event = (op: string, lsn: number, before: unknown, after: unknown) => ({
-  before,
-  after,
-  source: source(lsn, 1795687200000 + lsn),
-  op,
-  ts_ms: 1795687200000 + lsn,
-  transaction: null,
-});
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 interface StoredInvocationRecord {
   requestContext: { condition: string };
@@ -132,15 +67,27 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     const records: Array<{ key: Buffer; value: Buffer | null }> = [
       {
         key: key(1),
-        value: value(debeziumSchemas.valueV1, v1, event('c', 100, null, row(1, 'Ann'))),
+        value: value(
+          debeziumSchemas.valueV1,
+          v1,
+          debeziumEvent('c', 100, null, customerRow(1, 'Ann')),
+        ),
       },
       {
         key: key(2),
-        value: value(debeziumSchemas.valueV1, v1, event('c', 101, null, row(2, 'Bob'))),
+        value: value(
+          debeziumSchemas.valueV1,
+          v1,
+          debeziumEvent('c', 101, null, customerRow(2, 'Bob')),
+        ),
       },
       {
         key: key(1),
-        value: value(debeziumSchemas.valueV1, v1, event('u', 102, row(1, 'Ann'), row(1, 'Anna'))),
+        value: value(
+          debeziumSchemas.valueV1,
+          v1,
+          debeziumEvent('u', 102, customerRow(1, 'Ann'), customerRow(1, 'Anna')),
+        ),
       },
       // offset 3: framed with a schema id the registry never gave
       { key: key(2), value: frame(987_654, Buffer.from([2, 4, 6])) },
@@ -190,12 +137,21 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
             value: value(
               debeziumSchemas.valueV2,
               v2,
-              event('u', 103, row(2, 'Bob', { phone: null }), row(2, 'Bobby', { phone: '+33 1' })),
+              debeziumEvent(
+                'u',
+                103,
+                customerRow(2, 'Bob', { phone: null }),
+                customerRow(2, 'Bobby', { phone: '+33 1' }),
+              ),
             ),
           },
           {
             key: key(1),
-            value: value(debeziumSchemas.valueV1, v1, event('d', 104, row(1, 'Anna'), null)),
+            value: value(
+              debeziumSchemas.valueV1,
+              v1,
+              debeziumEvent('d', 104, customerRow(1, 'Anna'), null),
+            ),
           },
           { key: key(1), value: null }, // Debezium's tombstone after the delete
           {
@@ -203,11 +159,14 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
             value: value(
               debeziumSchemas.valueV2,
               v2,
-              event('c', 105, null, row(3, 'Cy', { phone: '+1' })),
+              debeziumEvent('c', 105, null, customerRow(3, 'Cy', { phone: '+1' })),
             ),
           },
           // offset 9: valid Avro, but a truncate cannot be applied per key: the sink's poison
-          { key: key(3), value: value(debeziumSchemas.valueV2, v2, event('t', 106, null, null)) },
+          {
+            key: key(3),
+            value: value(debeziumSchemas.valueV2, v2, debeziumEvent('t', 106, null, null)),
+          },
         ],
       });
       await until(async () => (mapping.stats.committed.get(`${topic}-0`) ?? 0) >= 10, 'offset 10');
@@ -273,131 +232,6 @@ describe('a Debezium Avro topic through the mapping schema registry integration'
     ]);
   });
 
-  it("carries the publisher's Avro mode (native envelopes, VALUE validated) into the view", async () => {
-    const nativeTopic = `customers-avro-${run}`;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: nativeTopic, numPartitions: 2 }],
-    });
-    const publisher = await createPublisher({
-      brokers: stack.kafkaBrokers,
-      avro: avroValueWriter(registry),
-    });
-    try {
-      await publisher.publish(nativeTopic, [
-        {
-          entity: 'customer',
-          key: '1',
-          op: 'upsert',
-          version: 1,
-          data: { name: 'Zoë', visits: 3 },
-        },
-        { entity: 'customer', key: '2', op: 'upsert', version: 1, data: { name: 'Al', vip: true } },
-        { entity: 'customer', key: '1', op: 'patch', version: 2, data: { visits: 4 } },
-        { entity: 'customer', key: '2', op: 'delete', version: 2 },
-      ]);
-    } finally {
-      await publisher.close();
-    }
-    const tables = await createTables(dynamodb, 'sr-native');
-    drops.push(tables.drop);
-    const handler = createHandler(
-      sinkEnv(stack.vars, tables, quarantineBucket, JSON.stringify({ topics: {} })),
-    );
-    const mapping = new EventSourceMapping({
-      functionName: `sr-native-${run}`,
-      topics: [nativeTopic],
-      brokers: stack.kafkaBrokers,
-      invoker: inProcessInvoker(handler),
-      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentRecordDecoder(registry) },
-      settings: { batchSize: 10, batchingWindowMs: 50 },
-    });
-    await mapping.start();
-    try {
-      // 4 changes + the tombstone after the delete
-      await until(
-        async () => [...mapping.stats.committed.values()].reduce((a, b) => a + b, 0) >= 5,
-        'all 5 records',
-      );
-    } finally {
-      await mapping.stop();
-    }
-    const view = await viewStates(dynamodb, tables.view);
-    expect(view.get('customer#1')?.data).toEqual({ name: 'Zoë', visits: 4 });
-    expect(view.get('customer#2')?.deleted).toBe(true);
-    expect(mapping.stats.recordsRejected).toBe(0);
-  });
-
-  it('decodes Confluent-framed Protobuf envelopes into the view', async () => {
-    const protoTopic = `customers-proto-${run}`;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: protoTopic, numPartitions: 1 }],
-    });
-    const proto = `syntax = "proto3";
-package staysync;
-message Envelope {
-  string id = 1; string entity = 2; string key = 3; string op = 4;
-  uint32 version = 5; string ts = 6; map<string, string> data = 7;
-}`;
-    const id = await registry.register(`${protoTopic}-value`, proto, 'PROTOBUF');
-    const envelope = protobuf.parse(proto).root.lookupType('staysync.Envelope');
-    const value = (fields: Record<string, unknown>) =>
-      frame(
-        id,
-        Buffer.concat([
-          encodeMessageIndexes([0]),
-          envelope
-            .encode(envelope.create({ entity: 'customer', ts: '2026-12-03T10:00:00Z', ...fields }))
-            .finish(),
-        ]),
-      );
-    await producer.send({
-      topic: protoTopic,
-      acks: -1,
-      messages: [
-        {
-          key: 'customer:1',
-          value: value({ id: 'e1', key: '1', op: 'upsert', version: 1, data: { name: 'Zoë' } }),
-        },
-        {
-          key: 'customer:1',
-          value: value({ id: 'e2', key: '1', op: 'patch', version: 2, data: { tier: 'gold' } }),
-        },
-        {
-          key: 'customer:2',
-          value: value({ id: 'e3', key: '2', op: 'upsert', version: 1, data: { name: 'Al' } }),
-        },
-        { key: 'customer:2', value: value({ id: 'e4', key: '2', op: 'delete', version: 2 }) },
-      ],
-    });
-    const tables = await createTables(dynamodb, 'sr-proto');
-    drops.push(tables.drop);
-    const handler = createHandler(
-      sinkEnv(stack.vars, tables, quarantineBucket, JSON.stringify({ topics: {} })),
-    );
-    const mapping = new EventSourceMapping({
-      functionName: `sr-proto-${run}`,
-      topics: [protoTopic],
-      brokers: stack.kafkaBrokers,
-      invoker: inProcessInvoker(handler),
-      schemaRegistry: { attributes: ['VALUE'], decoder: new ConfluentRecordDecoder(registry) },
-      settings: { batchSize: 10, batchingWindowMs: 50 },
-    });
-    await mapping.start();
-    try {
-      await until(
-        async () => (mapping.stats.committed.get(`${protoTopic}-0`) ?? 0) >= 4,
-        'offset 4',
-      );
-    } finally {
-      await mapping.stop();
-    }
-    const view = await viewStates(dynamodb, tables.view);
-    expect(view.get('customer#1')?.data).toEqual({ name: 'Zoë', tier: 'gold' });
-    expect(view.get('customer#2')?.deleted).toBe(true);
-  });
-
   it('waits while the registry cannot be reached, delivering and committing nothing, and still stops', async () => {
     const waitTopic = `registry-down-${run}`;
     await admin.createTopics({
@@ -409,7 +243,13 @@ message Envelope {
       topic: waitTopic,
       acks: -1,
       messages: [
-        { value: encodeConnectJson(debeziumSchemas.valueV1, v1, event('c', 1, null, row(1, 'A'))) },
+        {
+          value: encodeConnectJson(
+            debeziumSchemas.valueV1,
+            v1,
+            debeziumEvent('c', 1, null, customerRow(1, 'A')),
+          ),
+        },
       ],
     });
     const lines: string[] = [];
@@ -436,29 +276,5 @@ message Envelope {
     expect(delivered).toEqual([]);
     expect(mapping.stats.committed.size).toBe(0);
     expect(mapping.stats.recordsRejected).toBe(0);
-  });
-
-  it('refuses an incompatible schema (a field added without a default) with 409', async () => {
-    const subject = `incompatible-${run}-value`;
-    const record = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Row', fields });
-    await registry.register(subject, record([{ name: 'a', type: 'int' }]));
-    await expect(
-      registry.register(
-        subject,
-        record([
-          { name: 'a', type: 'int' },
-          { name: 'b', type: 'string' },
-        ]),
-      ),
-    ).rejects.toEqual(expect.objectContaining({ status: 409 }));
-    await expect(
-      registry.register(
-        subject,
-        record([
-          { name: 'a', type: 'int' },
-          { name: 'b', type: 'string' },
-        ]),
-      ),
-    ).rejects.toBeInstanceOf(RegistryRequestError);
   });
 });

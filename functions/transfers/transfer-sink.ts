@@ -77,7 +77,7 @@ export class TransferSink implements Sink {
     }
     if (emits.length > 0) {
       try {
-        await this.#publisher.publish(emits);
+        await this.#publisher.publish(batch.topic, emits);
       } catch (err) {
         if (!(err instanceof StaysyncError) || !err.retriable) throw err;
         return { outcomes: [...outcomes, ...done.map((d) => retry(d.offset, err))] };

@@ -37,7 +37,14 @@ export function modelTransfers(partitions: Iterable<readonly ModelRecord[]>): Mo
     out.balances.set(account, (out.balances.get(account) ?? 0) + amount);
   for (const records of partitions) {
     for (const r of records) {
-      let v: { type?: string; requestId?: string; account?: string; from?: string; to?: string; amount?: number };
+      let v: {
+        type?: string;
+        requestId?: string;
+        account?: string;
+        from?: string;
+        to?: string;
+        amount?: number;
+      };
       try {
         v = JSON.parse(r.value ?? '');
       } catch {

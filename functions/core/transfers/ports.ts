@@ -11,10 +11,14 @@ export interface TransferStore {
    * subject's balance under the decision's guard. `duplicate`: the marker existed (an
    * earlier attempt committed); `conflict`: the guard failed. Nothing stored in both cases.
    */
-  commit(step: TransferStep, decision: StepDecision): Promise<'committed' | 'duplicate' | 'conflict'>;
+  commit(
+    step: TransferStep,
+    decision: StepDecision,
+  ): Promise<'committed' | 'duplicate' | 'conflict'>;
 }
 
-/** Appends steps to the transfers topic, keyed `account:<subject>` (at least once). */
+/** Appends steps to `topic` (the one they were emitted from), keyed `account:<subject>`,
+ *  at least once. */
 export interface StepPublisher {
-  publish(steps: readonly TransferStep[]): Promise<void>;
+  publish(topic: string, steps: readonly TransferStep[]): Promise<void>;
 }

@@ -47,7 +47,10 @@ export class MemoryTransferStore implements TransferStore {
     if (this.outcomes.has(stepId(step))) return 'duplicate' as const;
     const balance = this.balances.get(subjectOf(step)) ?? 0;
     const { guard } = decision;
-    if (guard !== undefined && ('atLeast' in guard ? balance < guard.atLeast : balance >= guard.below))
+    if (
+      guard !== undefined &&
+      ('atLeast' in guard ? balance < guard.atLeast : balance >= guard.below)
+    )
       return 'conflict' as const;
     this.outcomes.set(stepId(step), decision.outcome);
     this.balances.set(subjectOf(step), balance + decision.delta);
@@ -64,5 +67,8 @@ export const faultyStore = (inner: TransferStore, faults: FaultRunner): Transfer
 
 /** Appends to the log behind a fault plan (a crash after it leaves the steps published). */
 export const faultyPublisher = (log: MemoryLog, faults: FaultRunner): StepPublisher => ({
-  publish: (steps) => faults.run('publish', () => steps.forEach((s) => log.append(s))),
+  publish: (_topic, steps) =>
+    faults.run('publish', () => {
+      for (const s of steps) log.append(s);
+    }),
 });

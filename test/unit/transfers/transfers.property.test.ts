@@ -119,23 +119,29 @@ describe('transfers split into a debit and a credit step', () => {
 
           const records = [...log.partitions.values()].map((list) =>
             list.map((r) => ({
-              key: r.key === null ? null : Buffer.from(r.key, 'base64').toString(),
-              value: r.value === null ? null : Buffer.from(r.value, 'base64').toString(),
+              key: r.key == null ? null : Buffer.from(r.key, 'base64').toString(),
+              value: r.value == null ? null : Buffer.from(r.value, 'base64').toString(),
             })),
           );
           const model = modelTransfers(records);
           for (const account of ACCOUNTS) {
-            expect(store.balances.get(account) ?? 0, account).toBe(model.balances.get(account) ?? 0);
+            expect(store.balances.get(account) ?? 0, account).toBe(
+              model.balances.get(account) ?? 0,
+            );
           }
           expect(model.credited).toEqual(model.accepted);
-          for (const id of model.accepted) expect(store.outcomes.get(`transfer:${id}`)).toBe('applied');
-          for (const id of model.refused) expect(store.outcomes.get(`transfer:${id}`)).toBe('refused');
+          for (const id of model.accepted)
+            expect(store.outcomes.get(`transfer:${id}`)).toBe('applied');
+          for (const id of model.refused)
+            expect(store.outcomes.get(`transfer:${id}`)).toBe('refused');
           const total = [...store.balances.values()].reduce((a, b) => a + b, 0);
           expect(total).toBe(model.deposited);
           for (let p = 0; p < PARTITIONS; p++) {
             const last = (log.partitions.get(p)?.length ?? 0) - 1;
             if (last < 0) continue;
-            expect(ledger.checkpoints.get(checkpointKey({ sink: SINK, topic: TOPIC, partition: p }))).toBe(last);
+            expect(
+              ledger.checkpoints.get(checkpointKey({ sink: SINK, topic: TOPIC, partition: p })),
+            ).toBe(last);
           }
         },
       ),

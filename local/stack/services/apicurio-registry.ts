@@ -95,6 +95,9 @@ function javaArgs(paths: StackPaths): string[] {
     // Confluent's schema ids are content ids (one id per distinct schema, shared by
     // every subject registering it); legacy mode would hand out per-version global ids.
     'registry.ccompat.legacy-id-mode.enabled': false,
+    // Confluent compares Avro schemas parsed, not as text: the same schema written with
+    // other whitespace or key order keeps its id instead of becoming a new version.
+    'registry.ccompat.use-canonical-hash': true,
     // Confluent's default compatibility; Apicurio's own default is none.
     'registry.rules.global.compatibility': 'BACKWARD',
     'registry.enable.sentry': false,

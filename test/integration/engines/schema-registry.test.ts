@@ -64,6 +64,19 @@ describe('the local schema registry (Confluent API)', () => {
     expect(second).toBe(first);
   });
 
+  it('answers the same id for the same schema written with other spacing and key order', async () => {
+    const subject = subjectOf('canonical');
+    const first = idOf(await register(subject, booking()));
+    const respelled =
+      '{ "fields": [ { "type": "string", "name": "bookingId" } ],\n' +
+      '  "namespace": "dev.staysync.engine", "name": "Booking", "type": "record" }';
+
+    const again = await call('POST', `/subjects/${subject}/versions`, { schema: respelled });
+
+    expect(idOf(again)).toBe(first);
+    expect((await call('GET', `/subjects/${subject}/versions`)).body).toEqual([1]);
+  });
+
   it('registers a schema evolved with a defaulted field as a new version with a new id', async () => {
     const subject = subjectOf('evolve');
     const set = await call('PUT', `/config/${subject}`, { compatibility: 'BACKWARD' });

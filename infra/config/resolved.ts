@@ -64,6 +64,14 @@ export interface ResolvedSink {
   readonly viewTableName?: string;
 }
 
+/** The claims or transfers processor with its defaults filled in. */
+export interface ResolvedProcessor
+  extends Omit<ResolvedSink, 'kind' | 'aggregates' | 'projections' | 'viewTableName'> {
+  readonly kind: 'claims' | 'transfers';
+  /** the topic it produces to (decisions; for transfers, its own topic) */
+  readonly produces: string;
+}
+
 export interface ResolvedSource {
   readonly name: string;
   /** the source table's name (known at synth: it is part of every event id) */
@@ -109,6 +117,8 @@ export interface ResolvedPipeline {
   readonly topics: readonly ResolvedTopic[];
   readonly sinks: readonly ResolvedSink[];
   readonly sources: readonly ResolvedSource[];
+  /** claims and transfers, when configured */
+  readonly processors: readonly ResolvedProcessor[];
   readonly kafka: KafkaSpec;
   readonly openSearch: ResolvedOpenSearch;
   readonly archive: {

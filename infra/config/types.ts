@@ -177,6 +177,40 @@ export interface SinkSpec {
   readonly viewTableName?: string;
 }
 
+/** The mapping and function settings a log-ordered processor (claims, transfers) shares with sinks. */
+export type ProcessorSpec = Pick<
+  SinkSpec,
+  | 'batchSize'
+  | 'batchingWindowSeconds'
+  | 'pollers'
+  | 'retryAttempts'
+  | 'maxRecordAgeSeconds'
+  | 'memoryMiB'
+  | 'timeoutSeconds'
+>;
+
+/**
+ * The claims processor (docs/claims.md): decides `claim`/`release` requests on
+ * `requestsTopic` (keyed `<namespace>:<value>`) first come, first served, keeps holders and
+ * decisions in a table of its own and publishes the decisions to `decisionsTopic`.
+ */
+export interface ClaimsSpec extends ProcessorSpec {
+  /** Topic of the requests; needs a `topics` entry. */
+  readonly requestsTopic: string;
+  /** Topic the decisions are published to; needs a `topics` entry. */
+  readonly decisionsTopic: string;
+}
+
+/**
+ * The transfers processor (docs/claims.md, "Transfers"): applies deposit, transfer (debit)
+ * and credit steps of `topic` (keyed `account:<id>`) to a balances table, and publishes
+ * the credit step of each accepted transfer back to `topic`.
+ */
+export interface TransfersSpec extends ProcessorSpec {
+  /** Needs a `topics` entry. */
+  readonly topic: string;
+}
+
 /** A source table the construct creates, with a `NEW_AND_OLD_IMAGES` stream. */
 export interface CreatedSourceTableSpec {
   /** Partition key attribute (type S). */
@@ -366,6 +400,10 @@ export interface PipelineSettings {
   readonly sinks: Readonly<Partial<Record<SinkKind, SinkSpec>>>;
   /** DynamoDB tables relayed into topics (one relay function each). @default - none */
   readonly sources?: readonly SourceSpec[];
+  /** Uniqueness claims decided per value in log order. @default - none */
+  readonly claims?: ClaimsSpec;
+  /** Transfers split into per-partition debit and credit steps. @default - none */
+  readonly transfers?: TransfersSpec;
   readonly kafka: KafkaSpec;
   /** Needed when the opensearch sink is configured. @default - defaults of OpenSearchSpec */
   readonly openSearch?: OpenSearchSpec;

@@ -26,6 +26,7 @@ import {
   type SinkSpec,
   type TopicSpec,
 } from './types.js';
+import { resolveProcessors } from './validate-processors.js';
 import { resolveSchemaRegistry } from './validate-schema-registry.js';
 import { checkMappingLimits, resolveSource } from './validate-sources.js';
 
@@ -349,11 +350,13 @@ export function validatePipelineSettings(
     new Set(sources.map((x) => x.name)).size === sources.length,
     'sources must have unique names',
   );
+  const processors = resolveProcessors(s, names, p);
   // A stage's mappings share one provisioned poller group (stream-settings.ts). "You can group
   // up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
   // cannot exceed 2000" (ProvisionedPollerConfig, AWS Lambda API reference).
-  const mappings = sinks.reduce((n, k) => n + k.topics.length, 0);
-  const maxPollers = sinks.reduce((n, k) => n + k.topics.length * k.maximumPollers, 0);
+  const consumers = [...sinks, ...processors];
+  const mappings = consumers.reduce((n, k) => n + k.topics.length, 0);
+  const maxPollers = consumers.reduce((n, k) => n + k.topics.length * k.maximumPollers, 0);
   p.check(
     mappings <= POLLER_GROUP_LIMITS.mappings,
     `sinks define ${mappings} event source mappings; one poller group holds at most ${POLLER_GROUP_LIMITS.mappings}`,
@@ -433,6 +436,7 @@ export function validatePipelineSettings(
     topics,
     sinks,
     sources,
+    processors,
     kafka: s.kafka,
     openSearch: {
       instanceType: os.instanceType ?? 'r7g.large.search',
@@ -464,7 +468,10 @@ export function validatePipelineSettings(
  * the settings of each topic it consumes (`format` and `entity` only when set), its
  * aggregates and its projections (when declared).
  */
-export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): string {
+export function pipelineJson(
+  resolved: ResolvedPipeline,
+  sink: Pick<ResolvedSink, 'topics' | 'aggregates' | 'projections'>,
+): string {
   const topics: Record<string, PipelineJson['topics'][string]> = {};
   for (const name of sink.topics) {
     const topic = resolved.topics.find((t) => t.name === name);

@@ -66,7 +66,16 @@ export function kafkaStreamSettings(args: {
   readonly clusterArn: string;
   readonly topic: string;
   readonly stageName: string;
-  readonly sink: ResolvedSink;
+  /** a sink, or a processor (claims, transfers): the same mapping settings */
+  readonly sink: Pick<
+    ResolvedSink,
+    | 'batchSize'
+    | 'batchingWindowSeconds'
+    | 'minimumPollers'
+    | 'maximumPollers'
+    | 'retryAttempts'
+    | 'maxRecordAgeSeconds'
+  > & { readonly kind: string };
   readonly failureBucket: s3.IBucket;
   /** the topic's schema registry (schema-registry.ts); needs provisioned mode, as here */
   readonly schemaRegistry?: lambda.ISchemaRegistry;

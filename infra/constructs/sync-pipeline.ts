@@ -20,6 +20,7 @@ import {
   bindView,
 } from './bindings.js';
 import { PipelineBuckets } from './buckets.js';
+import { ConstraintProcessor } from './constraint-processor.js';
 import { HouseFunction } from './house-function.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { Network } from './network.js';
@@ -45,6 +46,10 @@ export interface FunctionEntries {
   readonly topicProvisioner?: string;
   /** @default `<repo>/functions/relay-dynamodb-streams/handler.ts` */
   readonly relay?: string;
+  /** @default `<repo>/functions/claims/handler.ts` */
+  readonly claims?: string;
+  /** @default `<repo>/functions/transfers/handler.ts` */
+  readonly transfers?: string;
 }
 
 export interface SyncPipelineProps extends PipelineSettings {
@@ -90,6 +95,8 @@ export class SyncPipeline extends Construct {
   readonly sinks: ReadonlyMap<SinkKind, SinkDeployment>;
   /** One relay per configured source, by source name. */
   readonly relays: ReadonlyMap<string, SourceRelay>;
+  /** The claims and transfers processors, when configured. */
+  readonly processors: ReadonlyMap<'claims' | 'transfers', ConstraintProcessor>;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SyncPipelineProps) {
@@ -246,10 +253,39 @@ export class SyncPipeline extends Construct {
     }
     this.relays = relays;
 
-    const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
+    const processors = new Map<'claims' | 'transfers', ConstraintProcessor>();
+    for (const proc of config.processors) {
+      const processor = new ConstraintProcessor(this, `Processor-${proc.kind}`, {
+        processor: proc,
+        entry: entry(proc.kind, proc.kind),
+        stageName: config.stageName,
+        pipelineJson: pipelineJson(config, { topics: proc.topics }),
+        cluster: this.cluster,
+        network: this.network,
+        ledger: this.tables.ledger,
+        quarantine: this.buckets.quarantine,
+        failures: this.buckets.failures,
+        logRetention: retention,
+        removalPolicy: removal,
+      });
+      // It consumes one topic and produces to another (or the same): both must exist first.
+      processor.mapping.node.addDependency(this.topicProvisioning.resourceOf(processor.topic));
+      processor.function.node.addDependency(this.topicProvisioning.resourceOf(proc.produces));
+      processors.set(proc.kind, processor);
+    }
+    this.processors = processors;
+
+    const monitored: MonitoredSink[] = [
+      ...[...sinks.values()].map((s) => ({
+        kind: s.kind,
+        function: s.function,
+        topics: [...s.eventSources.keys()],
+      })),
+      ...[...processors].map(([kind, p]) => ({ kind, function: p.function, topics: [p.topic] })),
+    ].map((s) => ({
       sinkName: s.kind,
       function: s.function,
-      mappings: [...s.eventSources.keys()].map((topic) => ({
+      mappings: s.topics.map((topic) => ({
         topic,
         consumerGroup: consumerGroupId(config.stageName, s.kind, topic),
       })),

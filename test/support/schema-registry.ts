@@ -2,28 +2,31 @@ import {
   SchemaNotFoundError,
   type SchemaRegistryClient,
 } from '../../local/schema-registry/registry-client.js';
-import { RegistryError, SchemaStore } from '../../local/schema-registry/store.js';
 
 /**
- * The registry's own store behind the client interface, without HTTP: unit tests decode
- * against the real registration and compatibility rules without a server.
+ * A registry client over a map, for unit tests of decoding: ids in registration order,
+ * one id per (type, text), no compatibility rules (the stack's Apicurio Registry enforces
+ * those; the integration tests go through it).
  */
-export function inMemoryRegistry(store = new SchemaStore()): SchemaRegistryClient & {
-  readonly store: SchemaStore;
+export function inMemoryRegistry(): SchemaRegistryClient & {
+  readonly subjects: ReadonlyMap<string, readonly number[]>;
 } {
+  const schemas: Array<{ schema: string; schemaType: string }> = [];
+  const subjects = new Map<string, number[]>();
   return {
-    store,
-    register: async (subject, schema, schemaType) => store.register(subject, schema, schemaType),
+    subjects,
+    register: async (subject, schema, schemaType = 'AVRO') => {
+      let index = schemas.findIndex((s) => s.schema === schema && s.schemaType === schemaType);
+      if (index === -1) index = schemas.push({ schema, schemaType }) - 1;
+      const id = index + 1;
+      const versions = subjects.get(subject) ?? [];
+      if (!versions.includes(id)) subjects.set(subject, [...versions, id]);
+      return id;
+    },
     schemaById: async (id) => {
-      try {
-        const found = store.byId(id);
-        return { schema: found.schema, schemaType: found.schemaType };
-      } catch (err) {
-        if (err instanceof RegistryError && err.status === 404) {
-          throw new SchemaNotFoundError(err.message);
-        }
-        throw err;
-      }
+      const found = schemas[id - 1];
+      if (found === undefined) throw new SchemaNotFoundError(`schema id ${id}: 404`);
+      return found;
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { ServiceDef } from '../service.js';
+import { apicurioRegistryService } from './apicurio-registry.js';
 import { dynoxideService } from './dynoxide.js';
 import { kafkaService } from './kafka.js';
 import { motoService } from './moto.js';
 import { opensearchService } from './opensearch.js';
-import { schemaRegistryService } from './schema-registry.js';
 
 /** The services of the local stack, in the order `status` reports them. */
 export const services: readonly ServiceDef[] = [
@@ -11,5 +11,5 @@ export const services: readonly ServiceDef[] = [
   opensearchService,
   dynoxideService,
   motoService,
-  schemaRegistryService,
+  apicurioRegistryService,
 ];

@@ -17,7 +17,7 @@ export function registryRun() {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const stack = loadStackEnv();
   const run = randomUUID().slice(0, 8);
-  const registryUrl = stack.vars.SCHEMA_REGISTRY_URL as string;
+  const registryUrl = stack.schemaRegistryUrl;
   const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
   const ctx = {
     stack,

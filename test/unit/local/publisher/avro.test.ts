@@ -20,7 +20,7 @@ describe("the publisher's Avro mode", () => {
     const first = unframe(await writer.encode('customers', built.envelope));
     const second = unframe(await writer.encode('customers', built.envelope));
     expect(first.ok && second.ok && first.schemaId === second.schemaId).toBe(true);
-    expect(registry.store.versions('customers-value')).toEqual([1]);
+    expect(registry.subjects.get('customers-value')).toEqual([1]);
     // Read back with an independent reader: a patch keeps exactly its fields.
     const reader = avro.Type.forSchema(ENVELOPE_SCHEMA as unknown as avro.Schema, {
       wrapUnions: true,

@@ -1,0 +1,18 @@
+import { confluentRegistryClient } from '../local/schema-registry/registry-client.ts';
+import { ConfluentRecordDecoder } from '../local/schema-registry/decoder.ts';
+import { debeziumSchemas, encodeConnectJson, debeziumEvent, customerRow } from '../test/support/debezium-avro.ts';
+import { avroValueWriter } from '../local/publisher/avro.ts';
+const url = 'http://127.0.0.1:38081/apis/ccompat/v7';
+const reg = confluentRegistryClient(url);
+const s = `probe-${Date.now()}`;
+const k = await reg.register(`${s}-key`, debeziumSchemas.key);
+const v = await reg.register(`${s}-value`, debeziumSchemas.valueV1);
+console.log('ids', k, v);
+const got = await reg.schemaById(v); console.log(got.schemaType, got.schema.slice(0, 200));
+const d = new ConfluentRecordDecoder(reg);
+console.log(await d.decode(encodeConnectJson(debeziumSchemas.key, k, { id: 1 })));
+const r = await d.decode(encodeConnectJson(debeziumSchemas.valueV1, v, debeziumEvent('c', 1, null, customerRow(1, 'A'))));
+console.log(r.ok ? r.json.toString().slice(0, 300) : r);
+const w = avroValueWriter(reg);
+const b = await w.encode(`${s}t`, { id: 'a', entity: 'customer', key: '1', op: 'upsert', version: 1, ts: 'x', data: { name: 'Z', visits: 3 } });
+const r2 = await d.decode(b); console.log(r2.ok ? r2.json.toString() : r2);

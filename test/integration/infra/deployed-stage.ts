@@ -190,7 +190,7 @@ export class LocalStores implements ProcessorStores {
   async create(): Promise<void> {
     await kafkaAdmin.connect();
     await kafkaAdmin.createTopics({
-      topics: this.#topics.map((topic) => ({ topic })),
+      topics: this.#topics.map((topic) => ({ topic, numPartitions: 1 })), // as the stage declares
       waitForLeaders: true,
     });
     for (const table of this.#tables) await createPkTable(dynamo, table);

@@ -12,6 +12,8 @@ import type {
   CreatedSourceTableSpec,
   ImportedSourceTableSpec,
   KafkaSpec,
+  SchemaRegistryAuthentication,
+  SchemaValidationAttribute,
   SinkKind,
 } from './types.js';
 
@@ -25,8 +27,25 @@ export interface ResolvedTopic {
   readonly versioning: Versioning;
   readonly format?: EnvelopeFormat;
   readonly entity?: string;
+  readonly schemaRegistry?: ResolvedSchemaRegistry;
   readonly removalPolicy: 'retain' | 'delete';
 }
+
+/** A topic's schema registry, validated (validate-schema-registry.ts). */
+export type ResolvedSchemaRegistry = {
+  readonly attributes: readonly SchemaValidationAttribute[];
+  readonly eventRecordFormat: 'JSON';
+} & (
+  | { readonly kind: 'glue'; readonly registryArn: string }
+  | {
+      readonly kind: 'confluent';
+      readonly url: string;
+      readonly auth?: {
+        readonly secretArn: string;
+        readonly type: SchemaRegistryAuthentication;
+      };
+    }
+);
 
 export interface ResolvedSink {
   readonly kind: SinkKind;

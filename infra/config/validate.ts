@@ -27,6 +27,7 @@ import {
   type TopicSpec,
 } from './types.js';
 import { resolveProcessors } from './validate-processors.js';
+import { resolveSchemaRegistry } from './validate-schema-registry.js';
 import { checkMappingLimits, resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
@@ -104,6 +105,7 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     t.removalPolicy === undefined || t.removalPolicy === 'retain' || t.removalPolicy === 'delete',
     `${at}.removalPolicy must be 'retain' or 'delete'`,
   );
+  const schemaRegistry = resolveSchemaRegistry(t.schemaRegistry, at, p);
   const retentionHours = t.retentionHours ?? 168;
   const retentionMs = retentionHours === -1 ? -1 : retentionHours * HOUR_MS;
   const compaction = t.compaction ?? false;
@@ -116,6 +118,7 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     versioning: t.versioning ?? 'source',
     ...(t.format === undefined ? {} : { format: t.format }),
     ...(t.entity === undefined ? {} : { entity: t.entity }),
+    ...(schemaRegistry === undefined ? {} : { schemaRegistry }),
     removalPolicy: t.removalPolicy ?? 'retain',
   };
 }

@@ -25,6 +25,7 @@ import { HouseFunction } from './house-function.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { Network } from './network.js';
 import { type MonitoredSink, Operations } from './operations.js';
+import { schemaRegistryConfig } from './schema-registry.js';
 import { SearchDomain } from './search-domain.js';
 import { SourceRelay } from './source-relay.js';
 import { consumerGroupId, kafkaStreamSettings } from './stream-settings.js';
@@ -202,6 +203,7 @@ export class SyncPipeline extends Construct {
 
       const eventSources = new Map<string, ManagedKafkaEventSource>();
       for (const topic of sink.topics) {
+        const registry = config.topics.find((t) => t.name === topic)?.schemaRegistry;
         const source = new ManagedKafkaEventSource(
           kafkaStreamSettings({
             clusterArn: this.cluster.clusterArn,
@@ -209,6 +211,15 @@ export class SyncPipeline extends Construct {
             stageName: config.stageName,
             sink,
             failureBucket: this.buckets.failures,
+            ...(registry === undefined
+              ? {}
+              : {
+                  schemaRegistry: schemaRegistryConfig(
+                    fn,
+                    `SchemaRegistrySecret-${topic}`,
+                    registry,
+                  ),
+                }),
           }),
         );
         fn.addEventSource(source);

@@ -95,9 +95,11 @@ function javaArgs(paths: StackPaths): string[] {
     // Confluent's schema ids are content ids (one id per distinct schema, shared by
     // every subject registering it); legacy mode would hand out per-version global ids.
     'registry.ccompat.legacy-id-mode.enabled': false,
-    // Confluent compares Avro schemas parsed, not as text: the same schema written with
-    // other whitespace or key order keeps its id instead of becoming a new version.
-    'registry.ccompat.use-canonical-hash': true,
+    // Off, unlike Confluent (which compares Avro schemas parsed): in 2.4.2 canonical-hash
+    // mode breaks `GET /schemas/ids/{id}` for every Avro schema with a named-type
+    // reference (400 "Failed to discover artifact type from content"), and a Debezium
+    // envelope always has one (`after: ["null", "Value"]`). The same text keeps its id.
+    'registry.ccompat.use-canonical-hash': false,
     // Confluent's default compatibility; Apicurio's own default is none.
     'registry.rules.global.compatibility': 'BACKWARD',
     'registry.enable.sentry': false,

@@ -57,6 +57,14 @@ export const EnvVar = {
   /** the MSK cluster the relay produces to (IAM auth; brokers from GetBootstrapBrokers) */
   mskClusterArn: 'MSK_CLUSTER_ARN',
 
+  // claims (uniqueness decisions) and transfers (per-partition steps)
+  /** the claims function's table: holders and decisions (docs/claims.md) */
+  claimsTable: 'CLAIMS_TABLE',
+  /** the topic the claims function publishes its decisions to */
+  claimDecisionsTopic: 'CLAIM_DECISIONS_TOPIC',
+  /** the transfers function's table: balances */
+  balancesTable: 'BALANCES_TABLE',
+
   // where the log is: the relay without MSK (plaintext, the local stack), and local tools
   // (reconcile, archive verify)
   kafkaBrokers: 'KAFKA_BROKERS',

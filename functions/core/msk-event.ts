@@ -14,6 +14,23 @@ export interface MskEventRecord {
   /** base64; absent or null for a tombstone */
   readonly value?: string | null;
   readonly headers?: ReadonlyArray<Readonly<Record<string, ReadonlyArray<number>>>>;
+  /** set when the mapping's schema registry integration decoded the key (see below) */
+  readonly keySchemaMetadata?: MskSchemaMetadata;
+  /** set when the mapping's schema registry integration decoded the value */
+  readonly valueSchemaMetadata?: MskSchemaMetadata;
+}
+
+/**
+ * What the event source mapping's schema registry integration adds to a record it
+ * validated: the format and the registry's id of the schema the bytes were written with.
+ * With `EventRecordFormat` `JSON` the key/value it decoded arrive as base64 of JSON text
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html).
+ */
+export interface MskSchemaMetadata {
+  /** `AVRO`, `PROTOBUF` or `JSON` */
+  readonly dataFormat: string;
+  /** Confluent: the numeric id as a string; AWS Glue: the schema version UUID */
+  readonly schemaId?: string;
 }
 
 export interface MskEvent {

@@ -1,12 +1,9 @@
 import { DEFAULT_QUARANTINE_PREFIX } from '../adapters/quarantine-s3.js';
 import { EnvVar, optionalEnv, requireEnv } from '../contract/env.js';
-import { ConfigError } from '../core/errors.js';
+import { type KafkaTarget, readKafkaTarget } from '../runtime/kafka-target.js';
 import { parseRelaySource, type RelaySource } from './source.js';
 
-/** Where the relay publishes: plaintext brokers (local stack) or MSK with IAM auth. */
-export type KafkaTarget =
-  | { readonly auth: 'none'; readonly brokers: readonly string[] }
-  | { readonly auth: 'msk-iam'; readonly clusterArn: string; readonly region: string };
+export type { KafkaTarget };
 
 /** Everything the relay reads from its environment, once per cold start. */
 export interface RelayConfig {
@@ -27,28 +24,7 @@ export const DEFAULT_RELAY_NAME = 'relay';
  */
 export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const source = parseRelaySource(optionalEnv(EnvVar.relaySource, env), EnvVar.relaySource);
-  const clusterArn = optionalEnv(EnvVar.mskClusterArn, env);
-  const brokers = optionalEnv(EnvVar.kafkaBrokers, env);
-  let kafka: KafkaTarget;
-  if (clusterArn !== undefined) {
-    kafka = {
-      auth: 'msk-iam',
-      clusterArn,
-      region: optionalEnv('AWS_REGION', env) ?? clusterArn.split(':')[3] ?? 'us-east-1',
-    };
-  } else if (brokers !== undefined) {
-    kafka = {
-      auth: 'none',
-      brokers: brokers
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    };
-  } else {
-    throw new ConfigError(
-      `staysync: ${EnvVar.mskClusterArn} (MSK with IAM auth) or ${EnvVar.kafkaBrokers} (plaintext) is required`,
-    );
-  }
+  const kafka = readKafkaTarget(env);
   return Object.freeze({
     name: optionalEnv(EnvVar.relayName, env) ?? DEFAULT_RELAY_NAME,
     source,

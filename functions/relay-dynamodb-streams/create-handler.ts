@@ -1,10 +1,8 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { iamBootstrapBrokers, mskApiClient, mskIamKafka } from '../adapters/kafka-admin-msk.js';
-import { KafkaLogProducer } from '../adapters/kafka-producer.js';
 import { S3RelayQuarantine } from '../adapters/relay-quarantine-s3.js';
 import { s3Client } from '../runtime/aws-clients.js';
+import { lazyProducer } from '../runtime/kafka-target.js';
 import { powertoolsLogger } from '../runtime/observability.js';
-import { type KafkaTarget, readRelayConfig } from './config.js';
+import { readRelayConfig } from './config.js';
 import { type LogProducer, relayBatch } from './relay.js';
 import { parseStreamEvent, type StreamBatchResponse } from './stream-event.js';
 
@@ -17,7 +15,7 @@ export type RelayHandler = (event: unknown) => Promise<StreamBatchResponse>;
  */
 export function createHandler(env: NodeJS.ProcessEnv): RelayHandler {
   const config = readRelayConfig(env);
-  const producer = lazyProducer(config.kafka);
+  const producer: LogProducer = lazyProducer(config.kafka, 'staysync-relay');
   const quarantine = new S3RelayQuarantine(
     s3Client(env),
     config.quarantineBucket,
@@ -44,19 +42,4 @@ export function createHandler(env: NodeJS.ProcessEnv): RelayHandler {
     });
     return outcome.response;
   };
-}
-
-/** The producer: the client is made, and MSK's brokers looked up, at the first send. */
-function lazyProducer(target: KafkaTarget): LogProducer {
-  return new KafkaLogProducer(async () => {
-    if (target.auth === 'none') {
-      return new Kafka({
-        clientId: 'staysync-relay',
-        brokers: [...target.brokers],
-        logLevel: logLevel.WARN,
-      });
-    }
-    const brokers = await iamBootstrapBrokers(mskApiClient(target.region), target.clusterArn);
-    return mskIamKafka(brokers, target.region, 'staysync-relay');
-  });
 }

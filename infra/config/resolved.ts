@@ -12,6 +12,8 @@ import type {
   CreatedSourceTableSpec,
   ImportedSourceTableSpec,
   KafkaSpec,
+  SchemaRegistryAuthentication,
+  SchemaValidationAttribute,
   SinkKind,
 } from './types.js';
 
@@ -25,8 +27,25 @@ export interface ResolvedTopic {
   readonly versioning: Versioning;
   readonly format?: EnvelopeFormat;
   readonly entity?: string;
+  readonly schemaRegistry?: ResolvedSchemaRegistry;
   readonly removalPolicy: 'retain' | 'delete';
 }
+
+/** A topic's schema registry, validated (validate-schema-registry.ts). */
+export type ResolvedSchemaRegistry = {
+  readonly attributes: readonly SchemaValidationAttribute[];
+  readonly eventRecordFormat: 'JSON';
+} & (
+  | { readonly kind: 'glue'; readonly registryArn: string }
+  | {
+      readonly kind: 'confluent';
+      readonly url: string;
+      readonly auth?: {
+        readonly secretArn: string;
+        readonly type: SchemaRegistryAuthentication;
+      };
+    }
+);
 
 export interface ResolvedSink {
   readonly kind: SinkKind;
@@ -43,6 +62,14 @@ export interface ResolvedSink {
   readonly projections?: readonly ProjectionSpecJson[];
   /** the dynamodb sink's view, when it is not the construct's own table */
   readonly viewTableName?: string;
+}
+
+/** The claims or transfers processor with its defaults filled in. */
+export interface ResolvedProcessor
+  extends Omit<ResolvedSink, 'kind' | 'aggregates' | 'projections' | 'viewTableName'> {
+  readonly kind: 'claims' | 'transfers';
+  /** the topic it produces to (decisions; for transfers, its own topic) */
+  readonly produces: string;
 }
 
 export interface ResolvedSource {
@@ -90,6 +117,8 @@ export interface ResolvedPipeline {
   readonly topics: readonly ResolvedTopic[];
   readonly sinks: readonly ResolvedSink[];
   readonly sources: readonly ResolvedSource[];
+  /** claims and transfers, when configured */
+  readonly processors: readonly ResolvedProcessor[];
   readonly kafka: KafkaSpec;
   readonly openSearch: ResolvedOpenSearch;
   readonly archive: {

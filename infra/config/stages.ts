@@ -8,6 +8,19 @@ const topics: readonly TopicSpec[] = [
 ];
 
 /**
+ * The topics of the `dev` stage's claims and transfers examples. The requests and the
+ * steps are the processors' whole input (replaying them rebuilds every decision and
+ * balance), so they are kept forever and never compacted (a compacted key would lose all
+ * but its last request); decisions only need to outlive a requester's wait. Offsets order
+ * them: keys never move between partitions.
+ */
+const constraintTopics: readonly TopicSpec[] = [
+  { name: 'username-claims', partitions: 6, retentionHours: -1, versioning: 'log' },
+  { name: 'username-decisions', partitions: 6, retentionHours: 24 * 7, versioning: 'log' },
+  { name: 'account-transfers', partitions: 6, retentionHours: -1, versioning: 'log' },
+];
+
+/**
  * The stages `infra/app.ts` synthesizes (select one with `-c stage=<name>`; all by default).
  * `dev` is environment-agnostic on MSK Serverless; `prod` pins an account/region (example
  * values) and runs a provisioned MSK cluster with dedicated OpenSearch masters.
@@ -16,7 +29,7 @@ export const stages: Readonly<Record<string, StageConfig>> = {
   dev: {
     stageName: 'dev',
     kafka: { mode: 'serverless' },
-    topics,
+    topics: [...topics, ...constraintTopics],
     sinks: {
       dynamodb: { topics: ['customer-changes', 'order-changes'] },
       opensearch: { topics: ['customer-changes'], batchSize: 200 },
@@ -40,6 +53,11 @@ export const stages: Readonly<Record<string, StageConfig>> = {
         ttlDeletes: 'delete',
       },
     ],
+    // Constraints without distributed transactions (issue 20, docs/claims.md): unique
+    // usernames decided per value in log order, and transfers between accounts as debit and
+    // credit steps. Each adds a table and a function; drop them if the stage needs neither.
+    claims: { requestsTopic: 'username-claims', decisionsTopic: 'username-decisions' },
+    transfers: { topic: 'account-transfers' },
     // 'create' for the first OpenSearch stage of an account; 'exists' once it has the role.
     openSearch: {
       dataNodes: 1,

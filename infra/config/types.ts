@@ -52,11 +52,66 @@ export interface TopicSpec {
    */
   readonly entity?: string;
   /**
+   * A schema registry the sinks' event source mappings validate and decode the topic's
+   * records with before invoking (Avro or Protobuf written by Debezium/Kafka Connect or any
+   * Confluent serializer), delivered to the sinks as JSON (docs/infra.md).
+   * @default - none: records are read as JSON
+   */
+  readonly schemaRegistry?: SchemaRegistrySpec;
+  /**
    * What deleting the topic resource (removing it from the config, renaming it, deleting
    * the stack) does to the Kafka topic.
    * @default 'retain'
    */
   readonly removalPolicy?: 'retain' | 'delete';
+}
+
+/** Authentication of a Confluent-compatible schema registry (`AccessConfigs` type). */
+export const SchemaRegistryAuthentications = [
+  'BASIC_AUTH',
+  'CLIENT_CERTIFICATE_TLS_AUTH',
+  'SERVER_ROOT_CA_CERTIFICATE',
+] as const;
+export type SchemaRegistryAuthentication = (typeof SchemaRegistryAuthentications)[number];
+
+/** The parts of a record a schema registry validates (`SchemaValidationConfigs`). */
+export const SchemaValidationAttributes = ['KEY', 'VALUE'] as const;
+export type SchemaValidationAttribute = (typeof SchemaValidationAttributes)[number];
+
+/**
+ * The event source mapping's schema registry integration (Lambda developer guide, "Using
+ * schema registries with Kafka event sources in Lambda",
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html).
+ * Exactly one of `glueRegistryArn` and `confluentUrl`.
+ */
+export interface SchemaRegistrySpec {
+  /** An AWS Glue Schema Registry: `arn:aws:glue:<region>:<account>:registry/<name>`. */
+  readonly glueRegistryArn?: string;
+  /** A Confluent-compatible registry (Confluent Cloud, self-managed): its URL. */
+  readonly confluentUrl?: string;
+  /**
+   * Secrets Manager secret (complete ARN) with the Confluent registry's credentials; the
+   * sink functions are granted read access to it.
+   * @default - none: the registry needs no authentication
+   */
+  readonly secretArn?: string;
+  /**
+   * How `secretArn` authenticates (Confluent only).
+   * @default 'BASIC_AUTH' when `secretArn` is set
+   */
+  readonly authentication?: SchemaRegistryAuthentication;
+  /**
+   * What the mapping validates and decodes. Debezium with Confluent's AvroConverter writes
+   * both key and value in Avro: list both.
+   * @default ['VALUE']
+   */
+  readonly attributes?: readonly SchemaValidationAttribute[];
+  /**
+   * `JSON`: Lambda delivers decoded JSON, which the sinks parse. `SOURCE` (the original
+   * bytes) is refused: the sinks do not decode Avro or Protobuf themselves.
+   * @default 'JSON'
+   */
+  readonly eventRecordFormat?: 'JSON';
 }
 
 export interface PollerSpec {
@@ -120,6 +175,40 @@ export interface SinkSpec {
    * @default - the construct's own view table
    */
   readonly viewTableName?: string;
+}
+
+/** The mapping and function settings a log-ordered processor (claims, transfers) shares with sinks. */
+export type ProcessorSpec = Pick<
+  SinkSpec,
+  | 'batchSize'
+  | 'batchingWindowSeconds'
+  | 'pollers'
+  | 'retryAttempts'
+  | 'maxRecordAgeSeconds'
+  | 'memoryMiB'
+  | 'timeoutSeconds'
+>;
+
+/**
+ * The claims processor (docs/claims.md): decides `claim`/`release` requests on
+ * `requestsTopic` (keyed `<namespace>:<value>`) first come, first served, keeps holders and
+ * decisions in a table of its own and publishes the decisions to `decisionsTopic`.
+ */
+export interface ClaimsSpec extends ProcessorSpec {
+  /** Topic of the requests; needs a `topics` entry. */
+  readonly requestsTopic: string;
+  /** Topic the decisions are published to; needs a `topics` entry. */
+  readonly decisionsTopic: string;
+}
+
+/**
+ * The transfers processor (docs/claims.md, "Transfers"): applies deposit, transfer (debit)
+ * and credit steps of `topic` (keyed `account:<id>`) to a balances table, and publishes
+ * the credit step of each accepted transfer back to `topic`.
+ */
+export interface TransfersSpec extends ProcessorSpec {
+  /** Needs a `topics` entry. */
+  readonly topic: string;
 }
 
 /** A source table the construct creates, with a `NEW_AND_OLD_IMAGES` stream. */
@@ -311,6 +400,10 @@ export interface PipelineSettings {
   readonly sinks: Readonly<Partial<Record<SinkKind, SinkSpec>>>;
   /** DynamoDB tables relayed into topics (one relay function each). @default - none */
   readonly sources?: readonly SourceSpec[];
+  /** Uniqueness claims decided per value in log order. @default - none */
+  readonly claims?: ClaimsSpec;
+  /** Transfers split into per-partition debit and credit steps. @default - none */
+  readonly transfers?: TransfersSpec;
   readonly kafka: KafkaSpec;
   /** Needed when the opensearch sink is configured. @default - defaults of OpenSearchSpec */
   readonly openSearch?: OpenSearchSpec;

@@ -3,7 +3,7 @@ import type { ResolvedSource } from './resolved.js';
 import type { ImportedSourceTableSpec, SourceSpec } from './types.js';
 
 /** What validate.ts's problem list offers (kept structural to avoid an import cycle). */
-interface ProblemSink {
+export interface ProblemSink {
   check(ok: boolean, message: string): void;
   int(value: unknown, path: string, min: number, max: number): void;
 }

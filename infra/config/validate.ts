@@ -26,6 +26,8 @@ import {
   type SinkSpec,
   type TopicSpec,
 } from './types.js';
+import { resolveProcessors } from './validate-processors.js';
+import { resolveSchemaRegistry } from './validate-schema-registry.js';
 import { checkMappingLimits, resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
@@ -103,6 +105,7 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     t.removalPolicy === undefined || t.removalPolicy === 'retain' || t.removalPolicy === 'delete',
     `${at}.removalPolicy must be 'retain' or 'delete'`,
   );
+  const schemaRegistry = resolveSchemaRegistry(t.schemaRegistry, at, p);
   const retentionHours = t.retentionHours ?? 168;
   const retentionMs = retentionHours === -1 ? -1 : retentionHours * HOUR_MS;
   const compaction = t.compaction ?? false;
@@ -115,6 +118,7 @@ function resolveTopic(t: TopicSpec, i: number, serverless: boolean, p: Problems)
     versioning: t.versioning ?? 'source',
     ...(t.format === undefined ? {} : { format: t.format }),
     ...(t.entity === undefined ? {} : { entity: t.entity }),
+    ...(schemaRegistry === undefined ? {} : { schemaRegistry }),
     removalPolicy: t.removalPolicy ?? 'retain',
   };
 }
@@ -346,11 +350,13 @@ export function validatePipelineSettings(
     new Set(sources.map((x) => x.name)).size === sources.length,
     'sources must have unique names',
   );
+  const processors = resolveProcessors(s, names, p);
   // A stage's mappings share one provisioned poller group (stream-settings.ts). "You can group
   // up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
   // cannot exceed 2000" (ProvisionedPollerConfig, AWS Lambda API reference).
-  const mappings = sinks.reduce((n, k) => n + k.topics.length, 0);
-  const maxPollers = sinks.reduce((n, k) => n + k.topics.length * k.maximumPollers, 0);
+  const consumers = [...sinks, ...processors];
+  const mappings = consumers.reduce((n, k) => n + k.topics.length, 0);
+  const maxPollers = consumers.reduce((n, k) => n + k.topics.length * k.maximumPollers, 0);
   p.check(
     mappings <= POLLER_GROUP_LIMITS.mappings,
     `sinks define ${mappings} event source mappings; one poller group holds at most ${POLLER_GROUP_LIMITS.mappings}`,
@@ -430,6 +436,7 @@ export function validatePipelineSettings(
     topics,
     sinks,
     sources,
+    processors,
     kafka: s.kafka,
     openSearch: {
       instanceType: os.instanceType ?? 'r7g.large.search',
@@ -461,7 +468,10 @@ export function validatePipelineSettings(
  * the settings of each topic it consumes (`format` and `entity` only when set), its
  * aggregates and its projections (when declared).
  */
-export function pipelineJson(resolved: ResolvedPipeline, sink: ResolvedSink): string {
+export function pipelineJson(
+  resolved: ResolvedPipeline,
+  sink: Pick<ResolvedSink, 'topics' | 'aggregates' | 'projections'>,
+): string {
   const topics: Record<string, PipelineJson['topics'][string]> = {};
   for (const name of sink.topics) {
     const topic = resolved.topics.find((t) => t.name === name);

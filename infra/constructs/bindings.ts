@@ -38,6 +38,26 @@ export function bindView(fn: HouseFunction, table: dynamodb.ITable): void {
   table.grant(fn, ...TABLE_ACTIONS);
 }
 
+/**
+ * The claims processor's table (`CLAIMS_TABLE`) and decisions topic name
+ * (`CLAIM_DECISIONS_TOPIC`; producing to it is {@link bindKafkaProducer}'s grant).
+ */
+export function bindClaims(
+  fn: HouseFunction,
+  table: dynamodb.ITable,
+  decisionsTopic: string,
+): void {
+  fn.addEnvironment(EnvVar.claimsTable, table.tableName);
+  fn.addEnvironment(EnvVar.claimDecisionsTopic, decisionsTopic);
+  table.grant(fn, ...TABLE_ACTIONS);
+}
+
+/** The transfers processor's balances table (`BALANCES_TABLE`). */
+export function bindBalances(fn: HouseFunction, table: dynamodb.ITable): void {
+  fn.addEnvironment(EnvVar.balancesTable, table.tableName);
+  table.grant(fn, ...TABLE_ACTIONS);
+}
+
 export function bindQuarantine(fn: HouseFunction, bucket: s3.IBucket): void {
   fn.addEnvironment(EnvVar.quarantineBucket, bucket.bucketName);
   fn.addToRolePolicy(

@@ -58,19 +58,31 @@ function errorHandling(
  * - retryAttempts bounds how long one failing batch can block its partition before its
  *   metadata goes to the S3 on-failure destination (and the failure alarm fires).
  *   maxRecordAge stays infinite unless configured: a lagging view must catch up, not skip.
- * - provisioned pollers (required for retries, bisect, max record age, partial batch responses
- *   and the on-failure destination), per mapping minimum/maximum from the sink config, in
- *   the stage's poller group so the mappings share EPUs.
+ * - provisioned pollers (required for retries, bisect, max record age, partial batch responses,
+ *   the on-failure destination and a schema registry), per mapping minimum/maximum from the
+ *   sink config, in the stage's poller group so the mappings share EPUs.
  */
 export function kafkaStreamSettings(args: {
   readonly clusterArn: string;
   readonly topic: string;
   readonly stageName: string;
-  readonly sink: ResolvedSink;
+  /** a sink, or a processor (claims, transfers): the same mapping settings */
+  readonly sink: Pick<
+    ResolvedSink,
+    | 'batchSize'
+    | 'batchingWindowSeconds'
+    | 'minimumPollers'
+    | 'maximumPollers'
+    | 'retryAttempts'
+    | 'maxRecordAgeSeconds'
+  > & { readonly kind: string };
   readonly failureBucket: s3.IBucket;
+  /** the topic's schema registry (schema-registry.ts); needs provisioned mode, as here */
+  readonly schemaRegistry?: lambda.ISchemaRegistry;
 }): ManagedKafkaEventSourceProps {
   const { sink } = args;
   return {
+    ...(args.schemaRegistry === undefined ? {} : { schemaRegistryConfig: args.schemaRegistry }),
     clusterArn: args.clusterArn,
     topic: args.topic,
     consumerGroupId: consumerGroupId(args.stageName, sink.kind, args.topic),

@@ -20,10 +20,12 @@ import {
   bindView,
 } from './bindings.js';
 import { PipelineBuckets } from './buckets.js';
+import { ConstraintProcessor } from './constraint-processor.js';
 import { HouseFunction } from './house-function.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { Network } from './network.js';
 import { type MonitoredSink, Operations } from './operations.js';
+import { schemaRegistryConfig } from './schema-registry.js';
 import { SearchDomain } from './search-domain.js';
 import { SourceRelay } from './source-relay.js';
 import { consumerGroupId, kafkaStreamSettings } from './stream-settings.js';
@@ -44,6 +46,10 @@ export interface FunctionEntries {
   readonly topicProvisioner?: string;
   /** @default `<repo>/functions/relay-dynamodb-streams/handler.ts` */
   readonly relay?: string;
+  /** @default `<repo>/functions/claims/handler.ts` */
+  readonly claims?: string;
+  /** @default `<repo>/functions/transfers/handler.ts` */
+  readonly transfers?: string;
 }
 
 export interface SyncPipelineProps extends PipelineSettings {
@@ -89,6 +95,8 @@ export class SyncPipeline extends Construct {
   readonly sinks: ReadonlyMap<SinkKind, SinkDeployment>;
   /** One relay per configured source, by source name. */
   readonly relays: ReadonlyMap<string, SourceRelay>;
+  /** The claims and transfers processors, when configured. */
+  readonly processors: ReadonlyMap<'claims' | 'transfers', ConstraintProcessor>;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SyncPipelineProps) {
@@ -195,6 +203,7 @@ export class SyncPipeline extends Construct {
 
       const eventSources = new Map<string, ManagedKafkaEventSource>();
       for (const topic of sink.topics) {
+        const registry = config.topics.find((t) => t.name === topic)?.schemaRegistry;
         const source = new ManagedKafkaEventSource(
           kafkaStreamSettings({
             clusterArn: this.cluster.clusterArn,
@@ -202,6 +211,15 @@ export class SyncPipeline extends Construct {
             stageName: config.stageName,
             sink,
             failureBucket: this.buckets.failures,
+            ...(registry === undefined
+              ? {}
+              : {
+                  schemaRegistry: schemaRegistryConfig(
+                    fn,
+                    `SchemaRegistrySecret-${topic}`,
+                    registry,
+                  ),
+                }),
           }),
         );
         fn.addEventSource(source);
@@ -235,10 +253,39 @@ export class SyncPipeline extends Construct {
     }
     this.relays = relays;
 
-    const monitored: MonitoredSink[] = [...sinks.values()].map((s) => ({
+    const processors = new Map<'claims' | 'transfers', ConstraintProcessor>();
+    for (const proc of config.processors) {
+      const processor = new ConstraintProcessor(this, `Processor-${proc.kind}`, {
+        processor: proc,
+        entry: entry(proc.kind, proc.kind),
+        stageName: config.stageName,
+        pipelineJson: pipelineJson(config, { topics: proc.topics }),
+        cluster: this.cluster,
+        network: this.network,
+        ledger: this.tables.ledger,
+        quarantine: this.buckets.quarantine,
+        failures: this.buckets.failures,
+        logRetention: retention,
+        removalPolicy: removal,
+      });
+      // It consumes one topic and produces to another (or the same): both must exist first.
+      processor.mapping.node.addDependency(this.topicProvisioning.resourceOf(processor.topic));
+      processor.function.node.addDependency(this.topicProvisioning.resourceOf(proc.produces));
+      processors.set(proc.kind, processor);
+    }
+    this.processors = processors;
+
+    const monitored: MonitoredSink[] = [
+      ...[...sinks.values()].map((s) => ({
+        kind: s.kind,
+        function: s.function,
+        topics: [...s.eventSources.keys()],
+      })),
+      ...[...processors].map(([kind, p]) => ({ kind, function: p.function, topics: [p.topic] })),
+    ].map((s) => ({
       sinkName: s.kind,
       function: s.function,
-      mappings: [...s.eventSources.keys()].map((topic) => ({
+      mappings: s.topics.map((topic) => ({
         topic,
         consumerGroup: consumerGroupId(config.stageName, s.kind, topic),
       })),

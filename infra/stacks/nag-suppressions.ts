@@ -24,9 +24,11 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
   const managed = (name: string) =>
     nag(`IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/${name}]`);
   const relays = [...pipeline.relays.values()].map((r) => r.function);
+  const processors = [...pipeline.processors.values()].map((p) => p.function);
   const functions = [
     ...[...pipeline.sinks.values()].map((s) => s.function),
     ...relays,
+    ...processors,
     pipeline.topicProvisioning.function,
   ];
   const resolveId = (token: string) =>
@@ -67,15 +69,19 @@ export function addNagSuppressions(stack: Stack, pipeline: SyncPipeline): void {
       reason: `The ${writer} writes one quarantine object per ${quarantined}: any key of the quarantine bucket, which is dedicated to this pipeline.`,
     },
   ];
-  for (const sink of pipeline.sinks.values()) {
+  const consumers = [...[...pipeline.sinks.values()].map((s) => s.function), ...processors];
+  for (const consumer of consumers) {
     ack(
-      sink.function,
+      consumer,
       {
         id: managed('AWSLambdaMSKExecutionRole'),
         reason:
           'Added by ManagedKafkaEventSource itself (aws-cdk-lib): the MSK pollers need its ENI and kafka:Describe* actions; the data-plane access is granted separately, scoped to cluster/topic/group ARNs.',
       },
-      ...bucketAcks('sink', 'poison record under keys derived from sink/topic/partition/offset'),
+      ...bucketAcks(
+        'sink or processor',
+        'poison record under keys derived from sink/topic/partition/offset',
+      ),
     );
   }
   for (const relay of relays) {

@@ -2,7 +2,7 @@
  * `npm start`: the whole pipeline, live, on the real local engines, ending in a verdict
  * that every store agrees with the log. Exit status 0 when every store converged.
  *
- *   npm start -- [--source] [--events N] [--partitions N] [--faults] [--no-engine-kills]
+ *   npm start -- [--source | --avro] [--events N] [--partitions N] [--faults] [--no-engine-kills]
  *                [--seed N] [--rate N] [--batch-size N] [--run-id ID] [--cleanup] [--timeout SECONDS]
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +12,8 @@ const USAGE = `usage: npm start -- [options]
   --source         the workload is an application writing DynamoDB source tables (customers
                    by table CDC, orders through an outbox); relays fill Kafka from their
                    streams, and every store is also checked against the tables
+  --avro           values as Confluent-framed Avro through the stack's schema registry,
+                   decoded by the mappings as Lambda's schema registry integration does
   --events N       change events to publish (default 1500)
   --partitions N   partitions per topic (default 4)
   --faults         kill sink workers and the emulator at random moments mid-run, and
@@ -40,6 +42,7 @@ async function main(): Promise<number> {
       faults: { type: 'boolean', default: false },
       'no-engine-kills': { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
+      avro: { type: 'boolean', default: false },
       seed: { type: 'string' },
       rate: { type: 'string' },
       'batch-size': { type: 'string' },
@@ -59,6 +62,7 @@ async function main(): Promise<number> {
     faults: values.faults,
     engineKills: values.faults && !values['no-engine-kills'],
     source: values.source,
+    avro: values.avro,
     seed: intOption(values.seed, 'seed', 1),
     rate: intOption(values.rate, 'rate', 2_000),
     batchSize: intOption(values['batch-size'], 'batch-size', 100, 1),

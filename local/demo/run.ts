@@ -13,10 +13,14 @@ import { s3Client } from '../../functions/runtime/aws-clients.js';
 import { MetricTotals } from '../esm/emf-tap.js';
 import { EventSourceMapping, type MappingSettings } from '../esm/event-source-mapping.js';
 import { S3FailureDestination } from '../esm/on-failure-destination.js';
+import type { SchemaValidation } from '../esm/schema-validation.js';
 import { SinkHost } from '../esm/sink-host.js';
+import { avroValueWriter } from '../publisher/avro.js';
 import type { OutgoingRecord } from '../publisher/envelope.js';
 import { createPublisher } from '../publisher/publisher.js';
 import { formatReport, type ReconcileReport, reconcile } from '../reconcile/reconcile.js';
+import { ConfluentRecordDecoder } from '../schema-registry/decoder.js';
+import { confluentRegistryClient } from '../schema-registry/registry-client.js';
 import { services } from '../stack/services/index.js';
 import { up } from '../stack/stack.js';
 import { stackPaths } from '../stack/support/paths.js';
@@ -47,6 +51,9 @@ export interface DemoOptions {
   readonly cleanup: boolean;
   readonly timeoutMs: number;
   readonly batchSize: number;
+  /** values as Confluent-framed Avro through the stack's schema registry, decoded by the
+   *  mappings' schema registry step (docs/local-stack.md); not with `source` */
+  readonly avro?: boolean;
   /** the workload is an application writing source tables, relayed into Kafka (source-mode.ts) */
   readonly source?: boolean;
   readonly out: NodeJS.WriteStream;
@@ -83,6 +90,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     adopt: false,
   });
   const brokers = (stack[EnvVar.kafkaBrokers] ?? '').split(',');
+  const avro = options.avro === true ? avroMode(stack) : undefined;
+  if (avro !== undefined && options.source === true) {
+    throw new Error('--avro applies to the published workload, not to --source');
+  }
   const names = runNames(options.runId);
   const awsEnv = { ...process.env, ...stack };
   const kafka = new Kafka({ clientId: 'staysync-demo', brokers, logLevel: logLevel.NOTHING });
@@ -180,6 +191,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       // Bisect on, as the deployed mappings (infra/constructs/stream-settings.ts); record age
       // stays infinite there by default, so here too.
       settings: { ...settings, bisectBatchOnFunctionError: true },
+      ...(avro === undefined ? {} : { schemaRegistry: avro.validation }),
       onInvocation: (info) => {
         const s = invocationStats.get(sink);
         if (s === undefined) return;
@@ -322,7 +334,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   phase = 'catching up';
   async function publishWorkload(): Promise<number> {
     // Publish the workload, paced.
-    const publisher = await createPublisher({ brokers, clientId: `staysync-demo-${names.runId}` });
+    const publisher = await createPublisher({
+      brokers,
+      clientId: `staysync-demo-${names.runId}`,
+      ...(avro === undefined ? {} : { avro: avro.writer }),
+    });
     const built = new Map<number, { topic: string; records: OutgoingRecord[] }>();
     const topicOf = (step: Step) => names.topics[step.entity];
     let records = 0;
@@ -402,7 +418,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       .join('\n')}\n`,
   );
   print('');
-  const report = await reconcile({ env: reconcileEnv, brokers, topics });
+  const report = await reconcile({
+    env: reconcileEnv,
+    brokers,
+    topics,
+    ...(avro === undefined ? {} : { schemaRegistry: avro.validation }),
+  });
   print(formatReport(report));
   const sourceCheck = await application?.compareWithStores(reconcileEnv);
   if (sourceCheck !== undefined) {
@@ -437,5 +458,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     pipelineMs,
     envFile,
     ...(sourceCheck === undefined ? {} : { sourceCheck }),
+  };
+}
+
+/**
+ * `--avro`: the publisher writes Confluent-framed Avro registered in the stack's schema
+ * registry; the mappings validate and decode values as Lambda's schema registry
+ * integration does (the workload's raw poison, not framed, goes to the on-failure
+ * destination as DESERIALIZATION_ERROR); reconcile reads the log through the same step.
+ */
+function avroMode(stack: Readonly<Record<string, string>>) {
+  const url = stack.SCHEMA_REGISTRY_URL;
+  if (url === undefined)
+    throw new Error("--avro needs the stack's schema registry (SCHEMA_REGISTRY_URL)");
+  const registry = confluentRegistryClient(url);
+  return {
+    writer: avroValueWriter(registry),
+    validation: {
+      attributes: ['VALUE'],
+      decoder: new ConfluentRecordDecoder(registry),
+    } satisfies SchemaValidation,
   };
 }

@@ -11,7 +11,11 @@
  *   `CREATE_TIME` or `LOG_APPEND_TIME`.
  */
 import { encodeMskRecord } from '../../functions/core/msk-encode.js';
-import type { MskEvent, MskEventRecord } from '../../functions/core/msk-event.js';
+import type {
+  MskEvent,
+  MskEventRecord,
+  MskSchemaMetadata,
+} from '../../functions/core/msk-event.js';
 
 export const TimestampTypes = ['CREATE_TIME', 'LOG_APPEND_TIME'] as const;
 export type TimestampType = (typeof TimestampTypes)[number];
@@ -28,6 +32,10 @@ export interface FetchedRecord {
   readonly value: Buffer | null;
   /** in log order; a header key may repeat */
   readonly headers: ReadonlyArray<readonly [string, Buffer]>;
+  /** set once the mapping's schema registry integration decoded the key (schema-validation.ts) */
+  readonly keySchemaMetadata?: MskSchemaMetadata;
+  /** set once the mapping's schema registry integration decoded the value */
+  readonly valueSchemaMetadata?: MskSchemaMetadata;
 }
 
 /** Where the event says it comes from. */
@@ -44,10 +52,15 @@ export { toJavaSignedBytes } from '../../functions/core/msk-encode.js';
 
 /** One record in MSK encoding. */
 export function toMskRecord(record: FetchedRecord): MskEventRecord {
-  return encodeMskRecord({
-    ...record,
-    headers: record.headers.map(([key, value]) => ({ key, value })),
-  });
+  const { keySchemaMetadata, valueSchemaMetadata, ...bytes } = record;
+  return {
+    ...encodeMskRecord({
+      ...bytes,
+      headers: record.headers.map(([key, value]) => ({ key, value })),
+    }),
+    ...(keySchemaMetadata === undefined ? {} : { keySchemaMetadata }),
+    ...(valueSchemaMetadata === undefined ? {} : { valueSchemaMetadata }),
+  };
 }
 
 export const partitionId = (topic: string, partition: number): string => `${topic}-${partition}`;

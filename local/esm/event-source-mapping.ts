@@ -34,6 +34,11 @@ import {
   sendUntilStored,
 } from './on-failure-destination.js';
 import { type CursorSettings, PartitionCursor } from './partition-cursor.js';
+import {
+  type SchemaValidation,
+  type ValidatedBatch,
+  validateRecords,
+} from './schema-validation.js';
 import type { InvokeResult } from './sink-host.js';
 
 /** A function to invoke: a {@link SinkHost}, or a handler in process (in-process-invoker.ts). */
@@ -80,6 +85,9 @@ export interface MappingOptions {
   readonly settings?: Partial<MappingSettings>;
   readonly invoker: Invoker;
   readonly destination?: FailureDestination;
+  /** the mapping's schema registry integration (`SchemaRegistryConfig`, JSON format):
+   *  records are decoded before the function sees them (schema-validation.ts) */
+  readonly schemaRegistry?: SchemaValidation;
   /** notified after every invocation (progress displays, tests); a batch whose records
    *  had all expired invokes nothing and is not reported */
   readonly onInvocation?: (info: InvocationInfo) => void;
@@ -99,6 +107,8 @@ export interface InvocationInfo {
   readonly discarded: number;
   /** records of the batch handed to the destination as too old */
   readonly expired: number;
+  /** records of the batch the schema registry step sent to the destination */
+  readonly rejected: number;
 }
 
 /** What every mapping counts (Kafka, DynamoDB Streams). */
@@ -109,6 +119,8 @@ export interface InvocationStats {
   recordsDiscarded: number;
   /** records older than `maximumRecordAgeSeconds`, handed to the destination */
   recordsExpired: number;
+  /** records the schema registry step rejected (SCHEMA_NOT_FOUND, DESERIALIZATION_ERROR) */
+  recordsRejected: number;
   destinationWrites: number;
 }
 
@@ -118,6 +130,7 @@ export const newInvocationStats = (): InvocationStats => ({
   recordsDelivered: 0,
   recordsDiscarded: 0,
   recordsExpired: 0,
+  recordsRejected: 0,
   destinationWrites: 0,
 });
 
@@ -354,7 +367,34 @@ export class EventSourceMapping {
       await this.toDestination(expired, 0, null, generation, 'RecordAgeExceeded');
       if (this.generation !== generation) return;
     }
-    const live = cursor.live();
+    let live = cursor.live();
+    let rejected = 0;
+    if (this.options.schemaRegistry !== undefined && live.length > 0) {
+      const checked = await this.validate(live, this.options.schemaRegistry, generation);
+      if (checked === undefined) return; // stopped or reassigned while the registry was away
+      rejected = checked.rejected.length;
+      if (rejected > 0) {
+        cursor.markHandled(checked.rejected.map((r) => r.record));
+        this.stats.recordsRejected += rejected;
+        for (const reason of new Set(checked.rejected.map((r) => r.reason))) {
+          const records = checked.rejected.filter((r) => r.reason === reason);
+          for (const r of records) {
+            this.options.log?.(
+              `${this.options.functionName} ${cursor.id}@${r.record.offset}: ${reason}: ${r.message}`,
+            );
+          }
+          await this.toDestination(
+            records.map((r) => r.record),
+            0,
+            null,
+            generation,
+            reason,
+          );
+          if (this.generation !== generation) return;
+        }
+      }
+      live = checked.valid;
+    }
     const offsets = live.map((r) => r.offset);
     let result: InvokeResult | null = null;
     let verdict: BatchVerdict = { kind: 'success' };
@@ -416,7 +456,29 @@ export class EventSourceMapping {
       seekTo: decision.seekTo,
       discarded: decision.discarded?.length ?? 0,
       expired: expired.length,
+      rejected,
     });
+  }
+
+  /** The schema registry step, retried with backoff while the registry cannot be reached
+   *  (Lambda's pollers wait for it too); undefined once stopped or the generation moved on. */
+  private async validate(
+    records: readonly FetchedRecord[],
+    validation: SchemaValidation,
+    generation: number,
+  ): Promise<ValidatedBatch | undefined> {
+    // `running` too: stop() waits for invocations in flight before it moves the generation.
+    for (let attempt = 0; this.generation === generation && this.running; attempt++) {
+      try {
+        return await validateRecords(records, validation);
+      } catch (err) {
+        this.options.log?.(
+          `${this.options.functionName}: schema registry: ${(err as Error).message} (retrying)`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+    return undefined;
   }
 
   private async commit(cursor: PartitionCursor, offset: number, generation: number): Promise<void> {

@@ -16,7 +16,14 @@ import type { FetchedRecord } from './event-builder.js';
  * writes `RecordAgeExceeded` (see docs/pipeline.md: AWS documents that such records go
  * to the destination, not the condition string they carry).
  */
-export const DiscardConditions = ['RetryAttemptsExhausted', 'RecordAgeExceeded'] as const;
+export const DiscardConditions = [
+  'RetryAttemptsExhausted',
+  'RecordAgeExceeded',
+  // The schema registry step's reason codes (schema-validation.ts): AWS documents that such
+  // a record goes to the destination "with the reason code"; the emulator writes it here.
+  'SCHEMA_NOT_FOUND',
+  'DESERIALIZATION_ERROR',
+] as const;
 export type DiscardCondition = (typeof DiscardConditions)[number];
 
 export interface FailedBatch extends DiscardedAttempts {

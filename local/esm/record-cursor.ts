@@ -177,6 +177,16 @@ export class RecordCursor<R extends CursorRecord> {
     return expired;
   }
 
+  /**
+   * Marks records of the batch in flight as handled without the function (the schema
+   * registry step rejected them; the caller writes them to the destination before
+   * anything is committed past them). Like expired records, they are not sent again
+   * when a retry re-reads them.
+   */
+  markHandled(records: readonly R[]): void {
+    for (const r of records) this.recorded.add(r.offset);
+  }
+
   /** The records of the batch in flight to send to the function (not expired). */
   live(): readonly R[] {
     return (this.inFlight ?? []).filter((r) => !this.recorded.has(r.offset));

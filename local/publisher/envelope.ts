@@ -15,6 +15,7 @@ import { PoisonError } from '../../functions/core/errors.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../functions/core/limits.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
 import type { KafkaRecord } from '../../functions/core/record.js';
+import { avroDefect } from './avro.js';
 import type { VersionClock } from './version-clock.js';
 
 /** One change a producer wants to publish. */
@@ -76,6 +77,8 @@ export interface BuildOptions {
   readonly pipeline?: PipelineConfig;
   readonly limits?: DecodeLimits;
   readonly now?: () => Date;
+  /** the value will be written as Avro (avro.ts): refuse what its schema cannot hold */
+  readonly avro?: boolean;
 }
 
 export function buildRecord(
@@ -114,6 +117,10 @@ export function buildRecord(
   const value = Buffer.from(JSON.stringify(envelope), 'utf8');
   const settings: TopicSettings = topicSettings(options.pipeline ?? { topics: {} }, options.topic);
   validate(kafkaKey, value, settings, options, index);
+  const avroProblem = options.avro === true ? avroDefect(envelope) : undefined;
+  if (avroProblem !== undefined) {
+    throw new PublishError(index, 'invalid-field', avroProblem, 'data');
+  }
   return { envelope, kafkaKey, value, headers: { ...(input.headers ?? {}) } };
 }
 

@@ -21,6 +21,7 @@ import {
 } from 'kafkajs';
 import type { PipelineConfig } from '../../functions/contract/pipeline.js';
 import type { DecodeLimits } from '../../functions/core/limits.js';
+import type { AvroValueWriter } from './avro.js';
 import { buildRecord, type ChangeInput, type Envelope, type OutgoingRecord } from './envelope.js';
 import { createVersionClock, type VersionClock } from './version-clock.js';
 
@@ -38,6 +39,9 @@ export interface PublisherOptions {
   /** publish the Kafka tombstone (null value) after each delete, so compaction can drop
    *  the key (Debezium's pattern); default true */
   readonly tombstoneAfterDelete?: boolean;
+  /** write values as Confluent-framed Avro with a registered schema (avro.ts) instead of
+   *  JSON; the consuming mapping needs a schema registry (EventRecordFormat JSON) */
+  readonly avro?: AvroValueWriter;
 }
 
 export interface PublishedRecord {
@@ -95,6 +99,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
         topic,
         ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
         ...(options.limits === undefined ? {} : { limits: options.limits }),
+        avro: options.avro !== undefined,
       }),
     );
 
@@ -155,10 +160,15 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     return out;
   }
 
-  const toItems = (records: readonly OutgoingRecord[]) =>
-    records.flatMap((r) => {
+  /** The value as written: the envelope's JSON, or its framed Avro in Avro mode. */
+  const writtenValue = (topic: string, r: OutgoingRecord): Promise<Buffer> | Buffer =>
+    options.avro === undefined ? r.value : options.avro.encode(topic, r.envelope);
+
+  const toItems = async (topic: string, records: readonly OutgoingRecord[]) => {
+    const values = await Promise.all(records.map((r) => writtenValue(topic, r)));
+    return records.flatMap((r, i) => {
       const item = {
-        message: { key: r.kafkaKey, value: r.value, headers: { ...r.headers } },
+        message: { key: r.kafkaKey, value: values[i] ?? r.value, headers: { ...r.headers } },
         envelope: r.envelope,
         kafkaKey: r.kafkaKey,
       };
@@ -169,11 +179,12 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
           ]
         : [item];
     });
+  };
 
   return {
     build,
-    publish: (topic, changes) => send(topic, toItems(build(topic, changes))),
-    resend: (topic, records) => send(topic, toItems(records)),
+    publish: async (topic, changes) => send(topic, await toItems(topic, build(topic, changes))),
+    resend: async (topic, records) => send(topic, await toItems(topic, records)),
     publishRaw: (topic, records) =>
       send(
         topic,

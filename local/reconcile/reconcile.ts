@@ -22,6 +22,7 @@ import { parseAggregateSpecs } from '../../functions/core/dynamodb/aggregates.js
 import { projectionFromSpec } from '../../functions/core/dynamodb/projection.js';
 import type { MskEventRecord } from '../../functions/core/msk-event.js';
 import { toMskRecord } from '../esm/event-builder.js';
+import { type SchemaValidation, validateRecords } from '../esm/schema-validation.js';
 import {
   type ArchiveComparable,
   compareAggregates,
@@ -51,6 +52,9 @@ export interface ReconcileOptions {
   /** OpenSearch: read the indexes behind `<prefix>-<entity>-<suffix>` aliases; `rebuild`
    *  checks a rebuild's new version before its swap. @default 'write' */
   readonly openSearchAliasSuffix?: string;
+  /** the mappings' schema registry step (Avro topics): the log is compared as the sinks got
+   *  it, each record decoded to JSON, the records the step rejected left out */
+  readonly schemaRegistry?: SchemaValidation;
 }
 
 export interface StoreReport {
@@ -106,7 +110,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       topics: options.topics,
       ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
     });
-    for (const [id, records] of log.partitions) {
+    for (const [id, fetched] of log.partitions) {
+      const records =
+        options.schemaRegistry === undefined
+          ? fetched
+          : (await validateRecords(fetched, options.schemaRegistry)).valid;
       partitions.set(
         id,
         records.map((r) => ({ ...r, headers: r.headers.map(([key, value]) => ({ key, value })) })),

@@ -33,9 +33,10 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'status': {
       const report = await status(services, paths);
+      const width = Math.max(...report.map((s) => s.name.length));
       for (const s of report) {
         log(
-          `${s.name.padEnd(11)} ${s.state.padEnd(13)} 127.0.0.1:${String(s.port).padEnd(6)} ` +
+          `${s.name.padEnd(width)} ${s.state.padEnd(13)} 127.0.0.1:${String(s.port).padEnd(6)} ` +
             `${s.pid === undefined ? '' : `pid ${s.pid}  `}log ${s.logFile}`,
         );
       }

@@ -72,7 +72,7 @@ describe('cdk synth', () => {
       files: Record<string, { source: { path: string; packaging?: string } }>;
     };
     const zips = Object.values(assets.files).filter((f) => f.source.packaging === 'zip');
-    expect(zips).toHaveLength(5); // three sinks, the dev relay, the topic provisioner
+    expect(zips).toHaveLength(7); // three sinks, the dev relay, claims, transfers, the topic provisioner
     for (const z of zips) {
       const dir = path.join(out, z.source.path);
       const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');

@@ -16,6 +16,11 @@ export interface StackEnv {
   readonly kafkaBrokers: readonly string[];
   /** e.g. `http://127.0.0.1:19200`; throws when the stack runs without OpenSearch */
   readonly opensearchEndpoint: string;
+  /**
+   * The Confluent-compatible schema registry's base URL (Apicurio's ccompat API), e.g.
+   * `http://127.0.0.1:18081/apis/ccompat/v7`; throws when the stack runs without it
+   */
+  readonly schemaRegistryUrl: string;
   /** Dynoxide: DynamoDB and DynamoDB Streams, e.g. `http://127.0.0.1:18000` */
   readonly dynamodbEndpoint: string;
   /** moto: S3 (and SQS), e.g. `http://127.0.0.1:15000` */
@@ -56,6 +61,9 @@ export function loadStackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
     kafkaBrokers: need('KAFKA_BROKERS').split(','),
     get opensearchEndpoint(): string {
       return need('OPENSEARCH_ENDPOINT');
+    },
+    get schemaRegistryUrl(): string {
+      return need('SCHEMA_REGISTRY_URL');
     },
     dynamodbEndpoint: need('AWS_ENDPOINT_URL_DYNAMODB'),
     s3Endpoint: need('AWS_ENDPOINT_URL_S3'),

@@ -1,7 +1,7 @@
 import type { PoisonError } from '../errors.js';
 import type { CheckpointRef } from '../ledger.js';
 import type { DecodedPartition } from '../msk-decode.js';
-import type { QuarantineEntry } from '../quarantine.js';
+import { type QuarantineEntry, recordSchemas } from '../quarantine.js';
 import type { KafkaRecord } from '../record.js';
 import type { BatchEntry, RecordOutcome } from '../sink.js';
 import { applyWithRetries } from './apply-loop.js';
@@ -255,6 +255,7 @@ async function quarantine(
       offset: item.offset,
       reason: item.reason,
       error: item.error.message,
+      ...(item.schema === undefined ? {} : { schema: item.schema }),
     });
   }
   const put = await withRetry(
@@ -276,6 +277,7 @@ export function toQuarantineEntry(
   at: string,
 ): QuarantineEntry {
   const field = error.context.field;
+  const schema = recordSchemas(record.raw);
   return {
     sink,
     topic: record.topic,
@@ -284,6 +286,7 @@ export function toQuarantineEntry(
     reason: error.reason,
     error: { name: error.name, message: error.message, ...(field === undefined ? {} : { field }) },
     raw: record.raw,
+    ...(schema === undefined ? {} : { schema }),
     quarantinedAt: at,
   };
 }

@@ -1,4 +1,5 @@
 import type { ServiceDef } from '../service.js';
+import { apicurioRegistryService } from './apicurio-registry.js';
 import { dynoxideService } from './dynoxide.js';
 import { kafkaService } from './kafka.js';
 import { motoService } from './moto.js';
@@ -10,4 +11,5 @@ export const services: readonly ServiceDef[] = [
   opensearchService,
   dynoxideService,
   motoService,
+  apicurioRegistryService,
 ];

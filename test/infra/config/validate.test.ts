@@ -303,3 +303,53 @@ describe('stage configuration', () => {
     });
   });
 });
+
+describe('topic schema registries', () => {
+  const withRegistry = (schemaRegistry: unknown): PipelineSettings => ({
+    ...valid,
+    topics: [{ name: 'orders', partitions: 3, schemaRegistry } as PipelineSettings['topics'][0]],
+  });
+
+  it('resolves a Confluent registry with a secret to basic auth, value only', () => {
+    const r = validatePipelineSettings(
+      withRegistry({
+        confluentUrl: 'https://sr.example.com',
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sr-AbCdEf',
+      }),
+    );
+    expect(r.topics[0]?.schemaRegistry).toEqual({
+      kind: 'confluent',
+      url: 'https://sr.example.com',
+      auth: {
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sr-AbCdEf',
+        type: 'BASIC_AUTH',
+      },
+      attributes: ['VALUE'],
+      eventRecordFormat: 'JSON',
+    });
+  });
+
+  it.each([
+    [{}, /exactly one of glueRegistryArn and confluentUrl/],
+    [
+      { glueRegistryArn: 'arn:aws:glue:eu-west-1:1:registry/r', confluentUrl: 'https://x' },
+      /exactly one/,
+    ],
+    [{ glueRegistryArn: 'arn:aws:glue:eu-west-1:1:schema/r/s' }, /glueRegistryArn must match/],
+    [{ confluentUrl: 'ftp://x' }, /confluentUrl must be an http\(s\) URL/],
+    [{ confluentUrl: 'https://x', authentication: 'BASIC_AUTH' }, /authentication needs secretArn/],
+    [{ confluentUrl: 'https://x', secretArn: 'creds' }, /secretArn must be/],
+    [
+      { glueRegistryArn: 'arn:aws:glue:eu-west-1:1:registry/r', secretArn: 'x' },
+      /secretArn and authentication are for Confluent/,
+    ],
+    [{ confluentUrl: 'https://x', attributes: [] }, /attributes must list KEY and\/or VALUE/],
+    [{ confluentUrl: 'https://x', attributes: ['VALUE', 'VALUE'] }, /each once/],
+    [
+      { confluentUrl: 'https://x', eventRecordFormat: 'SOURCE' },
+      /eventRecordFormat must be 'JSON'/,
+    ],
+  ])('refuses %j at synth', (registry, message) => {
+    expect(problemsOf(withRegistry(registry)).join('\n')).toMatch(message);
+  });
+});

@@ -85,9 +85,10 @@ describe('event source mappings', () => {
     const devMappings = Object.values(
       s.dev.template.findResources('AWS::Lambda::EventSourceMapping'),
     ) as { Properties: { Topics?: string[] } }[];
-    // 6 MSK mappings (sink × topic) and the relay's DynamoDB stream mapping.
-    expect(devMappings.filter((m) => m.Properties.Topics !== undefined)).toHaveLength(6);
-    expect(devMappings).toHaveLength(7);
+    // 6 MSK mappings (sink × topic), the claims and transfers mappings, and the relay's
+    // DynamoDB stream mapping.
+    expect(devMappings.filter((m) => m.Properties.Topics !== undefined)).toHaveLength(8);
+    expect(devMappings).toHaveLength(9);
   });
 
   it('sends discarded batches to the failure bucket and starts each mapping after its topic exists', () => {
@@ -281,7 +282,8 @@ describe('topics', () => {
       ReplicationFactor: 3,
       Configs: { 'retention.ms': String(14 * 24 * 3_600_000), 'cleanup.policy': 'delete' },
     });
-    expect(Object.keys(s.dev.template.findResources('Custom::StaysyncKafkaTopic'))).toHaveLength(3);
+    // the three example topics and the claims and transfers topics
+    expect(Object.keys(s.dev.template.findResources('Custom::StaysyncKafkaTopic'))).toHaveLength(6);
   });
 });
 
@@ -414,7 +416,9 @@ describe('archive catalog', () => {
         Parameters: Match.objectLike({
           'projection.enabled': 'true',
           'projection.p_topic.type': 'enum',
-          'projection.p_topic.values': 'customer-changes,order-changes,audit-events',
+          // every topic of the stage, archived or not
+          'projection.p_topic.values':
+            'customer-changes,order-changes,audit-events,username-claims,username-decisions,account-transfers',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
           'projection.p_partition.range': '0,11',

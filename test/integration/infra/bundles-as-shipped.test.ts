@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { MskBatchResponse } from '../../../functions/core/msk-event.js';
 import {
   bundleDirectory,
   debeziumEvent,
@@ -11,6 +12,7 @@ import {
   expectRelayed,
   type FunctionName,
   localSdkVariables,
+  PROCESSORS,
   SINKS,
   stack,
   streamEvent,
@@ -112,7 +114,7 @@ async function invokeBundle(
 
 describe('the bundles CDK ships, each in a fresh Node process with a Lambda environment', () => {
   it('writes one index.mjs bundle per function, with its source map', () => {
-    for (const fn of [...SINKS, 'relay', 'topicProvisioner'] as const) {
+    for (const fn of [...SINKS, ...PROCESSORS, 'relay', 'topicProvisioner'] as const) {
       const dir = bundleDirectory(synth(), fn);
       expect(existsSync(path.join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(path.join(dir, 'index.mjs.map')), dir).toBe(true);
@@ -122,6 +124,18 @@ describe('the bundles CDK ships, each in a fresh Node process with a Lambda envi
   it.each(SINKS)('%s: the bundle applies an MSK event on the local stack', async (sink) => {
     const { result } = await invokeBundle(sink, debeziumEvent());
     await expectLanded(sink, stores, result as { batchItemFailures: [] });
+  });
+
+  it('claims: the bundle decides two claims of one value and publishes the decisions', async () => {
+    const { result } = await invokeBundle('claims', stores.processors.claimsEvent());
+    await stores.processors.expectClaimsDecided(result as MskBatchResponse);
+  });
+
+  it('transfers: the bundle debits, emits the credit step to its topic, then applies it', async () => {
+    const debits = await invokeBundle('transfers', await stores.processors.transfersEvent());
+    const credit = await stores.processors.expectDebited(debits.result as MskBatchResponse);
+    const credited = await invokeBundle('transfers', credit);
+    await stores.processors.expectCredited(credited.result as MskBatchResponse);
   });
 
   it('relay: the bundle publishes a DynamoDB stream event to its topic', async () => {

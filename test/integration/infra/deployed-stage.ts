@@ -33,6 +33,7 @@ import { readTopic } from '../../support/kafka-topic.js';
 import { loadStackEnv } from '../../support/stack-env.js';
 import { streamRecord } from '../../unit/relay-dynamodb-streams/stream-records.js';
 import { ordersByCustomer, scanAll } from '../sink-dynamodb/support.js';
+import { ProcessorChecks, type ProcessorStores, processorSettings } from './deployed-processors.js';
 
 export const stack = loadStackEnv();
 const kafka = new Kafka({ brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
@@ -45,21 +46,28 @@ const search = new Client({ node: stack.opensearchEndpoint });
 export const TOPIC = 'pg.public.orders';
 export const SINKS = ['dynamodb', 'opensearch', 's3-archive'] as const;
 export type Sink = (typeof SINKS)[number];
+export const PROCESSORS = ['claims', 'transfers'] as const;
 /** Every function of the stage that reads a stream, and the topic provisioner. */
-export type FunctionName = Sink | 'relay' | 'topicProvisioner';
+export type FunctionName = Sink | (typeof PROCESSORS)[number] | 'relay' | 'topicProvisioner';
 /** The stage's source (a created table relayed in CDC mode). */
 const SOURCE = 'customers';
 
 const aggregate = ordersByCustomer;
 
-/** Every feature the handlers have that a stage can declare (issue 16 item 8). */
-export function parityStage(indexPrefix: string, relayTopic: string): StageConfig {
+/**
+ * Every feature the handlers have that a stage can declare (issue 16 item 8; the claims and
+ * transfers processors of issue 20).
+ */
+export function parityStage(stores: LocalStores): StageConfig {
+  const { indexPrefix, relayTopic } = stores;
+  const { topics: processorTopics, ...processors } = processorSettings(stores);
   return {
     stageName: 'parity',
     kafka: { mode: 'serverless' },
     topics: [
       { name: TOPIC, partitions: 1, format: 'debezium', entity: 'order' },
       { name: relayTopic, partitions: 1 },
+      ...processorTopics,
     ],
     sources: [
       {
@@ -81,6 +89,7 @@ export function parityStage(indexPrefix: string, relayTopic: string): StageConfi
       opensearch: { topics: [TOPIC] },
       's3-archive': { topics: [TOPIC] },
     },
+    ...processors,
     openSearch: {
       serviceLinkedRole: 'exists',
       dataNodes: 1,
@@ -122,7 +131,9 @@ function functionResource(synth: SynthesizedStage, sink: FunctionName): Cfn {
       ? s.pipeline.topicProvisioning.function
       : sink === 'relay'
         ? s.pipeline.relays.get(SOURCE)?.function
-        : s.pipeline.sinks.get(sink)?.function;
+        : sink === 'claims' || sink === 'transfers'
+          ? s.pipeline.processors.get(sink)?.function
+          : s.pipeline.sinks.get(sink)?.function;
   if (fn === undefined) throw new Error(`no ${sink} function in the stage`);
   const id = (s.resolve(fn.functionName) as { Ref: string }).Ref;
   const resource = template.toJSON().Resources[id] as Cfn | undefined;
@@ -154,26 +165,43 @@ export function bundleDirectory(synth: SynthesizedStage, sink: FunctionName): st
 }
 
 /** Local stores standing in for the stage's tables, buckets and domain; `drop()` removes them. */
-export class LocalStores {
+export class LocalStores implements ProcessorStores {
   readonly indexPrefix = uniqueName('parity');
   readonly ledger = uniqueName('parity-ledger');
   readonly view = uniqueName('parity-view');
   readonly quarantine = uniqueName('parity-quarantine');
   readonly archive = uniqueName('parity-archive');
   readonly relayTopic = uniqueName('parity-relay');
+  readonly claimsTopic = uniqueName('parity-claims');
+  readonly decisionsTopic = uniqueName('parity-decisions');
+  readonly transfersTopic = uniqueName('parity-transfers');
+  readonly claimsTable = uniqueName('parity-claims');
+  readonly balancesTable = uniqueName('parity-balances');
+  readonly processors = new ProcessorChecks(kafka, dynamo, stack.kafkaBrokers, this);
+
+  // Claims requests reach the function as events only; the other topics are produced to.
+  get #topics(): string[] {
+    return [this.relayTopic, this.decisionsTopic, this.transfersTopic];
+  }
+  get #tables(): string[] {
+    return [this.ledger, this.view, this.claimsTable, this.balancesTable];
+  }
 
   async create(): Promise<void> {
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ topics: [{ topic: this.relayTopic }], waitForLeaders: true });
-    for (const table of [this.ledger, this.view]) await createPkTable(dynamo, table);
+    await kafkaAdmin.createTopics({
+      topics: this.#topics.map((topic) => ({ topic, numPartitions: 1 })), // as the stage declares
+      waitForLeaders: true,
+    });
+    for (const table of this.#tables) await createPkTable(dynamo, table);
     for (const Bucket of [this.quarantine, this.archive])
       await s3.send(new CreateBucketCommand({ Bucket }));
   }
 
   async drop(): Promise<void> {
-    await kafkaAdmin.deleteTopics({ topics: [this.relayTopic] }).catch(() => undefined);
+    await kafkaAdmin.deleteTopics({ topics: this.#topics }).catch(() => undefined);
     await kafkaAdmin.disconnect();
-    for (const TableName of [this.ledger, this.view])
+    for (const TableName of this.#tables)
       await dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
     for (const bucket of [this.quarantine, this.archive])
       await emptyAndDeleteBucket(s3, bucket).catch(() => undefined);
@@ -199,10 +227,16 @@ export class LocalStores {
   localize(synth: SynthesizedStage, variables: Record<string, unknown>): Record<string, string> {
     const { pipeline } = synth.stack;
     const domain = pipeline.search?.domain;
+    const processorTable = (kind: (typeof PROCESSORS)[number], local: string) => {
+      const table = pipeline.processors.get(kind)?.table;
+      return table === undefined ? [] : [[table.tableName, local] as const];
+    };
     const known = new Map<string, string>(
       [
         [pipeline.tables.ledger.tableName, this.ledger],
         [pipeline.tables.view.tableName, this.view],
+        ...processorTable('claims', this.claimsTable),
+        ...processorTable('transfers', this.balancesTable),
         [pipeline.buckets.quarantine.bucketName, this.quarantine],
         [pipeline.buckets.archive.bucketName, this.archive],
         ...(domain === undefined
@@ -313,7 +347,7 @@ export function useDeployedStage(bundle: boolean): {
   const outdir = mkdtempSync(path.join(tmpdir(), 'staysync-stage-'));
   let synth: SynthesizedStage | undefined;
   beforeAll(async () => {
-    synth = synthesize(parityStage(stores.indexPrefix, stores.relayTopic), outdir, bundle);
+    synth = synthesize(parityStage(stores), outdir, bundle);
     await stores.create();
   }, 600_000);
   afterAll(async () => {

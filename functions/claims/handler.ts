@@ -1,0 +1,3 @@
+import { createClaimsHandler } from './create-handler.js';
+
+export const handler = createClaimsHandler(process.env);

@@ -1,0 +1,3 @@
+import { createTransfersHandler } from './create-handler.js';
+
+export const handler = createTransfersHandler(process.env);

@@ -2,8 +2,8 @@
  * `npm start`: the whole pipeline, live, on the real local engines, ending in a verdict
  * that every store agrees with the log. Exit status 0 when every store converged.
  *
- *   npm start -- [--source | --avro] [--events N] [--partitions N] [--faults] [--seed N] [--rate N]
- *                [--batch-size N] [--run-id ID] [--cleanup] [--timeout SECONDS]
+ *   npm start -- [--source | --avro] [--events N] [--partitions N] [--faults] [--no-engine-kills]
+ *                [--seed N] [--rate N] [--batch-size N] [--run-id ID] [--cleanup] [--timeout SECONDS]
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from '../demo/run.js';
@@ -16,7 +16,9 @@ const USAGE = `usage: npm start -- [options]
                    decoded by the mappings as Lambda's schema registry integration does
   --events N       change events to publish (default 1500)
   --partitions N   partitions per topic (default 4)
-  --faults         kill sink workers and the emulator at random moments mid-run
+  --faults         kill sink workers and the emulator at random moments mid-run, and
+                   kill -9 and restart each engine once (Kafka, OpenSearch, Dynoxide, moto)
+  --no-engine-kills  with --faults, leave the engines alone (a stack shared with others)
   --seed N         workload and fault seed (default 1)
   --rate N         change events per second, 0 = unpaced (default 2000)
   --batch-size N   records per invocation (default 100)
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       events: { type: 'string' },
       partitions: { type: 'string' },
       faults: { type: 'boolean', default: false },
+      'no-engine-kills': { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
       avro: { type: 'boolean', default: false },
       seed: { type: 'string' },
@@ -57,6 +60,7 @@ async function main(): Promise<number> {
     events: intOption(values.events, 'events', 1_500, 1),
     partitions: intOption(values.partitions, 'partitions', 4, 1),
     faults: values.faults,
+    engineKills: values.faults && !values['no-engine-kills'],
     source: values.source,
     avro: values.avro,
     seed: intOption(values.seed, 'seed', 1),

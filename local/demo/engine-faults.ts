@@ -3,28 +3,35 @@
  * is killed with SIGKILL by its recorded pid (never by name), then brought back by the
  * stack's own `up`, with the owner it had (so a test run still stops what it started).
  *
- * Only engines whose state survives a restart are killed: the Kafka broker (KRaft log
- * on disk under .local/data/kafka) and the OpenSearch node (.local/data/opensearch).
- * Dynoxide and moto keep everything in memory: a restart starts empty, which would wipe
- * the ledger and view tables and the archive and quarantine buckets of every run — not a
- * crash the pipeline recovers from but the loss of the stores themselves (in AWS neither
- * DynamoDB nor S3 loses committed writes). Their crash is simulated where it matters, in
- * the requests (the SDK-middleware fault properties, test/integration/sink-*).
+ * Every engine's acknowledged state survives the kill, as the AWS service it stands for
+ * keeps it through an outage: the Kafka broker's KRaft log (.local/data/kafka), the
+ * OpenSearch node's indices (.local/data/opensearch), Dynoxide's SQLite file
+ * (.local/data/dynoxide) and moto's journal of acknowledged S3 writes, replayed when it
+ * starts (.local/data/moto). So each kill is an outage of that service — refused
+ * connections, then the same data back — and the pipeline must ride it out.
  */
 
-import { liveProcess, ownerOf } from '../stack/pid-records.js';
+import { liveProcess, ownerOf, readPid } from '../stack/pid-records.js';
 import type { ServiceDef, StackPaths } from '../stack/service.js';
 import { up } from '../stack/stack.js';
 import { killNow } from '../stack/support/processes.js';
 
-/** The stack services `--faults` may kill: their state is on disk. */
-export const KILLABLE_ENGINES = ['kafka', 'opensearch'] as const;
+/** The stack services `--faults` kills: every one of them. */
+export const KILLABLE_ENGINES = ['kafka', 'opensearch', 'dynoxide', 'moto'] as const;
 export type KillableEngine = (typeof KILLABLE_ENGINES)[number];
+
+export interface EngineRestart {
+  /** the process killed with SIGKILL */
+  readonly killedPid: number;
+  /** the process `up` started in its place */
+  readonly pid: number;
+}
 
 /**
  * Kills `engine` (SIGKILL to its recorded pid and process group), waits `downMs`, and
- * starts it again through `up`; resolves once it answers its readiness probe. Resolves
- * to false when the engine was not running under this stack (nothing killed).
+ * starts it again through `up`; resolves once it answers its readiness probe, with both
+ * pids. Resolves to undefined when the engine was not running under this stack (nothing
+ * killed).
  */
 export async function killAndRestart(
   engine: KillableEngine,
@@ -32,12 +39,14 @@ export async function killAndRestart(
   paths: StackPaths,
   downMs: number,
   log: (line: string) => void = () => undefined,
-): Promise<boolean> {
-  const pid = liveProcess(paths, engine);
-  if (pid === undefined) return false;
+): Promise<EngineRestart | undefined> {
+  const killedPid = liveProcess(paths, engine);
+  if (killedPid === undefined) return undefined;
   const owner = ownerOf(paths, engine) ?? 'cli';
-  await killNow(pid);
+  await killNow(killedPid);
   await new Promise((resolve) => setTimeout(resolve, downMs));
   await up(services, paths, { owner, adopt: false, log });
-  return true;
+  const pid = readPid(paths, engine)?.pid;
+  if (pid === undefined) throw new Error(`${engine} has no pid record after its restart`);
+  return { killedPid, pid };
 }

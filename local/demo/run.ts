@@ -42,6 +42,8 @@ export interface DemoOptions {
   readonly events: number;
   readonly partitions: number;
   readonly faults: boolean;
+  /** with `faults`: also kill -9 and restart each engine of the stack once (engine-faults.ts) */
+  readonly engineKills?: boolean;
   readonly seed: number;
   readonly runId: string;
   /** change events published per second (0: as fast as possible) */
@@ -266,9 +268,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const faultLoop = (async () => {
     if (!options.faults) return;
     const rnd = seeded(options.seed ^ 0x5eed);
-    // Each engine whose state survives a restart is killed once, in seeded order, at a
-    // seeded moment among the faults (forced when no more faults than engines remain).
-    const engines: KillableEngine[] = [...KILLABLE_ENGINES].sort(() => rnd.int(3) - 1);
+    // Each engine (engine-faults.ts) is killed once, in seeded order, at a seeded moment
+    // among the faults (forced when no more faults than engines remain).
+    const engines: KillableEngine[] =
+      options.engineKills === false ? [] : [...KILLABLE_ENGINES].sort(() => rnd.int(3) - 1);
     while (
       (faults < maxFaults || engines.length > 0) &&
       !(publishingDone && caughtUp() && engines.length === 0)
@@ -278,11 +281,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const engine = engines[0];
       if (engine !== undefined && (rnd.chance(0.4) || maxFaults - faults <= engines.length)) {
         engines.shift();
-        renderer.note(`  fault #${faults + 1}: engine killed: ${engine} (kill -9); restarting`);
         const began = Date.now();
-        await killAndRestart(engine, services, paths, 200 + rnd.int(800));
-        enginesKilled.push(engine);
-        renderer.note(`  ${engine} is back after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+        const restart = await killAndRestart(engine, services, paths, 200 + rnd.int(800));
+        if (restart === undefined) {
+          renderer.note(`  fault #${faults + 1}: ${engine} is not running here; not killed`);
+        } else {
+          enginesKilled.push(engine);
+          renderer.note(
+            `  fault #${faults + 1}: engine killed: ${engine} (kill -9 pid ${restart.killedPid}); ` +
+              `back as pid ${restart.pid} after ${((Date.now() - began) / 1000).toFixed(1)} s`,
+          );
+        }
       } else if (rnd.chance(0.7)) {
         const sink = rnd.pick(SinkNames);
         await hosts.get(sink)?.crash();

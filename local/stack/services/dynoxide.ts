@@ -10,8 +10,10 @@ import { localAwsIdentity } from './aws-identity.js';
 /**
  * Dynoxide: DynamoDB and DynamoDB Streams on SQLite (crate `dynoxide-rs`, MIT OR
  * Apache-2.0), built once from crates.io with cargo into `.local/cache/dynoxide/<version>`
- * and run as its own service. The database is in memory: a restart starts empty, and
- * `reset` (`npm run stack:reset`) deletes every table of a running one.
+ * and run as its own service. The database is a SQLite file, `<local dir>/data/dynoxide/
+ * dynoxide.db`: a restart (after `stack:down`, or a kill -9 by `npm start -- --faults`)
+ * reopens it with every acknowledged write, as DynamoDB never loses a committed one.
+ * `reset` (`npm run stack:reset`) deletes every table of a running server.
  *
  * Why not moto's DynamoDB: 327 conditional PutItem/s and 6 TransactWriteItems/s here,
  * transactions not isolated from concurrent writes. Dynoxide: ~800 PutItem/s (client-bound)
@@ -35,6 +37,21 @@ export const dynoxideBinary = (paths: StackPaths): string =>
 /** Written after a build succeeded: a half-built install (killed cargo) is rebuilt. */
 const marker = (paths: StackPaths): string => path.join(installRoot(paths), '.staysync-build');
 const buildId = `dynoxide-rs ${DYNOXIDE_VERSION} --locked --features ${FEATURES}`;
+
+/** The server's SQLite database (its `-wal` and `-shm` files sit beside it). */
+export const dynoxideDbPath = (paths: StackPaths): string =>
+  path.join(paths.data, 'dynoxide', 'dynoxide.db');
+
+/**
+ * The server's arguments. `--db-path`: Dynoxide commits every write in its own SQLite
+ * transaction (WAL journal, SQLite's default `synchronous=FULL`) before it answers, so an
+ * acknowledged write is in the file — in the OS's page cache at least, which a killed
+ * process cannot take with it. Without it the database is in memory and a restart loses
+ * every table.
+ */
+export function dynoxideArgs(paths: StackPaths, listenPort: number): string[] {
+  return ['--host', '127.0.0.1', '--port', String(listenPort), '--db-path', dynoxideDbPath(paths)];
+}
 
 export const dynoxideService: ServiceDef = {
   name: 'dynoxide',
@@ -78,8 +95,8 @@ export const dynoxideService: ServiceDef = {
   },
 
   start(paths, logFile) {
-    // No --db-path: an in-memory SQLite database (fastest; nothing to clean on disk).
-    return spawnDetached(dynoxideBinary(paths), ['--host', '127.0.0.1', '--port', String(port)], {
+    mkdirSync(path.dirname(dynoxideDbPath(paths)), { recursive: true });
+    return spawnDetached(dynoxideBinary(paths), dynoxideArgs(paths, port), {
       logFile,
       cwd: paths.root,
     });

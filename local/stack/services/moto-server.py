@@ -1,7 +1,11 @@
 """moto's own server (`moto.server.main`, same arguments and logs), made cheaper per request.
 
 Run by local/stack/services/moto.ts with the virtualenv's Python:
-    .local/venv/bin/python local/stack/services/moto-server.py -H 127.0.0.1 -p 15000
+    .local/venv/bin/python local/stack/services/moto-server.py -H 127.0.0.1 -p 15000 \
+        --s3-journal .local/data/moto/s3-journal.jsonl
+
+`--s3-journal PATH` (this launcher's own argument, taken out before moto sees the rest):
+S3 survives a kill -9 of this server; see moto_s3_journal.py.
 
 The suite and the benchmarks send moto thousands of small requests (archive objects,
 quarantine records, listings), and moto's cost is per request, not per item. Three
@@ -38,6 +42,7 @@ import moto.server
 from moto import backends
 from moto.core import responses
 from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto_s3_journal import S3Journal
 from werkzeug import serving
 
 # An idle kept-alive connection is closed after this long (its thread ends with it).
@@ -158,5 +163,25 @@ serving.selectors = SimpleNamespace(  # type: ignore[assignment]
 )
 moto.server.MotoRequestHandler = KeepAliveRequestHandler  # type: ignore[misc]
 
+
+
+def _journaled(journal_path: str) -> Any:
+    """moto.server's run_simple, serving moto's app behind the S3 journal, replayed first."""
+    real = moto.server.run_simple
+
+    def run_simple(host: str, port: int, app: Any, **options: Any) -> None:
+        journal = S3Journal(app, journal_path)
+        replayed = journal.replay()
+        print(f"moto-server.py: {replayed} S3 writes replayed from {journal_path}", flush=True)
+        real(host, port, journal, **options)
+
+    return run_simple
+
+
 if __name__ == "__main__":
-    moto.server.main(sys.argv[1:])
+    argv = sys.argv[1:]
+    if "--s3-journal" in argv:
+        at = argv.index("--s3-journal")
+        moto.server.run_simple = _journaled(argv[at + 1])  # type: ignore[assignment]
+        del argv[at : at + 2]
+    moto.server.main(argv)

@@ -12,8 +12,10 @@ import { localAwsIdentity } from './aws-identity.js';
 /**
  * moto in server mode: S3 (with conditional writes) and SQS on one port, from the pinned
  * local/requirements.txt installed into the virtualenv .local/venv. State lives in
- * memory: a restart starts empty, `reset` (`npm run stack:reset`) empties it. DynamoDB is
- * Dynoxide's (dynoxide.ts), not moto's.
+ * memory; S3's survives a restart (a kill -9 by `npm start -- --faults` included) through
+ * the launcher's journal of acknowledged S3 writes, `<local dir>/data/moto/s3-journal.jsonl`,
+ * replayed at start (moto_s3_journal.py). SQS starts empty. `reset` (`npm run
+ * stack:reset`) empties both, journal included. DynamoDB is Dynoxide's (dynoxide.ts).
  *
  * Started through moto-server.py (moto's own `moto_server` entry point with the same
  * arguments and logs), which keeps HTTP/1.1 connections alive and caches two lookups moto
@@ -29,6 +31,18 @@ const python = process.env.STAYSYNC_PYTHON ?? 'python3';
 const endpoint = `http://127.0.0.1:${port}`;
 
 const venv = (paths: StackPaths): string => path.join(paths.root, 'venv');
+
+/** The journal of acknowledged S3 writes the launcher replays at start. */
+export const motoJournalPath = (paths: StackPaths): string =>
+  path.join(paths.data, 'moto', 's3-journal.jsonl');
+
+/** The virtualenv's Python and the launcher's arguments, for a server on `listenPort`. */
+export function motoCommand(paths: StackPaths, listenPort: number): [string, string[]] {
+  return [
+    path.join(venv(paths), 'bin', 'python'),
+    [launcher, '-H', '127.0.0.1', '-p', String(listenPort), '--s3-journal', motoJournalPath(paths)],
+  ];
+}
 /** Records which requirements the venv holds: editing requirements.txt reinstalls. */
 const marker = (paths: StackPaths): string => path.join(venv(paths), '.staysync-requirements');
 const requirementsHash = (): string =>
@@ -73,14 +87,8 @@ export const motoService: ServiceDef = {
   },
 
   start(paths, logFile) {
-    return spawnDetached(
-      path.join(venv(paths), 'bin', 'python'),
-      [launcher, '-H', '127.0.0.1', '-p', String(port)],
-      {
-        logFile,
-        cwd: paths.root,
-      },
-    );
+    const [command, args] = motoCommand(paths, port);
+    return spawnDetached(command, args, { logFile, cwd: paths.root });
   },
 
   /** A real S3 ListBuckets call, sent raw (moto does not check signatures). */
@@ -101,16 +109,8 @@ export const motoService: ServiceDef = {
     }
   },
 
-  /** moto's own reset: every bucket, object and queue of every backend is dropped. */
-  async reset() {
-    const response = await fetch(`${endpoint}/moto-api/reset`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (!response.ok) {
-      throw new StackError(`moto reset answered ${response.status}`, { service: 'moto' });
-    }
-  },
+  /** moto's own reset: every bucket, object and queue is dropped, and the S3 journal emptied. */
+  reset: () => resetMoto(endpoint),
 
   env() {
     return {
@@ -120,3 +120,14 @@ export const motoService: ServiceDef = {
     };
   },
 };
+
+/** POST /moto-api/reset: moto drops every backend's state; the launcher empties its journal. */
+export async function resetMoto(motoEndpoint: string): Promise<void> {
+  const response = await fetch(`${motoEndpoint}/moto-api/reset`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!response.ok) {
+    throw new StackError(`moto reset answered ${response.status}`, { service: 'moto' });
+  }
+}

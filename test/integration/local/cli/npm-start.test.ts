@@ -35,6 +35,9 @@ describe('npm start', () => {
       '--events',
       '600',
       '--faults',
+      // the suite's stack is shared: engines are killed on a stack of its own
+      // (npm-start-engine-kills.test.ts)
+      '--no-engine-kills',
       '--seed',
       '7',
       '--rate',
@@ -51,6 +54,7 @@ describe('npm start', () => {
     expect(output).toMatch(/OK +archive +\d+ offsets archived exactly once/);
     const faults = Number(/(\d+) faults injected/.exec(output)?.[1] ?? 0);
     expect(faults).toBeGreaterThanOrEqual(1);
+    expect(output).not.toContain('engine killed');
     // Non-TTY: periodic progress lines, no cursor movement.
     expect(output).toMatch(/staysync demo — .* published \d+\/600/);
     expect(output).not.toContain('\x1b[');
@@ -65,6 +69,9 @@ describe('npm start', () => {
       '--events',
       '300',
       '--faults',
+      // the suite's stack is shared: engines are killed on a stack of its own
+      // (npm-start-engine-kills.test.ts)
+      '--no-engine-kills',
       '--seed',
       '5',
       '--rate',

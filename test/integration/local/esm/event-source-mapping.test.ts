@@ -327,6 +327,35 @@ describe('the event source mapping emulator', () => {
     for (let o = before; o < 10; o++) expect(offsets).toContain(o);
   });
 
+  it('leaves no consumer in the group when it crashes while starting', async () => {
+    // `npm start -- --faults`: the emulator crashed while its mappings were still
+    // reconnecting after a broker kill; a consumer that joined after the crash held its
+    // partitions with nobody reading them, and the run never caught up.
+    const topic = await topicWith('crash-starting', 2);
+    await publisher.publishRaw(
+      topic,
+      Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    );
+    const first = mappingFor(topic, 'crash-starting');
+    const starting = first.mapping.start();
+    await first.mapping.crash();
+    await starting;
+    await first.host.close();
+    const second = mappingFor(topic, 'crash-starting');
+    await second.mapping.start();
+    try {
+      await until(async () => {
+        const offsets = await committed(second.mapping.groupId, topic);
+        return (offsets[0] ?? 0) + (offsets[1] ?? 0) === 6;
+      }, 'every partition committed by the new mapping');
+    } finally {
+      await second.mapping.stop();
+      await second.host.close();
+    }
+    const [group] = (await admin.describeGroups([second.mapping.groupId])).groups;
+    expect(group?.members).toEqual([]);
+  });
+
   it('with bisectBatchOnFunctionError, applies every record of a crashing batch but the bad one, which alone ends in the destination', async () => {
     const topic = await batchWithOneCrash('bisect-on');
     const m = mappingFor(topic, 'bisect-on', {

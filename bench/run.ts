@@ -100,7 +100,10 @@ for (const part of selected) {
           partitions: 4,
           batchSize: 100,
           valueBytes: 1000,
-          rawRuns: quick ? 2 : 3,
+          runs: quick ? 3 : 5,
+          fixedRate: quick
+            ? { eventsPerSecond: 200, seconds: 10 }
+            : { eventsPerSecond: 500, seconds: 60 },
           timeoutMs: 300_000,
           log,
         }),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only cost,decode,e2e,bundle] [-- --quick]`
+ * `npm run bench [-- --only cost,decode,e2e,bundle,stage] [-- --quick]`
  *
  * Runs the selected parts one after the other (never in parallel: they would measure each
  * other), then rewrites bench/results/results.json (merging parts not rerun), results.md
@@ -16,6 +16,7 @@ import { LoadSampler, machineInfo } from './lib/machine.js';
 import { renderMarkdown } from './report/markdown.js';
 import { type Part, type PartRun, Parts, type Results } from './report/results.js';
 import { renderSvg } from './report/svg.js';
+import { runStageCost } from './stage/run-stage-cost.js';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const jsonFile = `${resultsDir}results.json`;
@@ -111,6 +112,11 @@ for (const part of selected) {
       break;
     case 'bundle':
       results.bundle = await timed('bundle', () => runBundle({ runs: quick ? 3 : 7, log }));
+      break;
+    case 'stage':
+      results.stage = await timed('stage', async () =>
+        runStageCost({ cost: results.cost?.result, log }),
+      );
       break;
   }
   save();

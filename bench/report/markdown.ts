@@ -125,6 +125,37 @@ export function renderMarkdown(results: Results): string {
     }
     out.push('');
   }
+  const stage = results.stage;
+  if (stage !== undefined) {
+    const r = stage.result;
+    out.push(header('5. Cost of a deployed stage (templates as synthesized today)', stage));
+    out.push(
+      `Read from the dev and prod templates (\`bench/stage/\`); US East on-demand list prices (bench/stage/stage-prices.ts, sources below), 730 h a month. Variable part: per million events through each sink mapping at its batch size, full batches; Lambda duration = measured CPU ms per event × batch + 3 sequential requests × ${r.requestLatencyMs} ms (assumed), per-event figures from ${r.perEventSource}: ${Object.entries(
+        r.perEvent,
+      )
+        .map(([s, e]) => `${s} ${e.cpuMs} ms, ${e.wru} WRU`)
+        .join('; ')}.\n`,
+    );
+    for (const [name, s] of Object.entries(r.stages)) {
+      out.push(
+        `**${name}**: fixed **$${s.fixedUsdPerMonth.toFixed(0)} per month**. Event pollers: ${s.pollers.mappings} provisioned mappings in ${s.pollers.groups.map((g) => `group \`${g.name}\` (${g.mappings} mappings, ${g.minimumPollers} minimum pollers → ${g.epus} EPU)`).join(', ') || 'no group'}${s.pollers.ungrouped > 0 ? `, ${s.pollers.ungrouped} ungrouped` : ''}: $${s.pollers.usdPerMonth.toFixed(0)}/month; without a poller group (the templates before issue 13) ${s.pollers.epusWithoutGroups} EPU = $${s.pollers.usdPerMonthWithoutGroups.toFixed(0)}/month.\n`,
+        '| fixed item | quantity | $/month | price source |',
+        '|---|---:|---:|---|',
+        ...s.fixed.map(
+          (l) =>
+            `| ${l.item} | ${Math.round(l.quantity)} ${l.unit} | ${l.usdPerMonth.toFixed(2)} | ${l.source} |`,
+        ),
+        '',
+        '| sink / topic | batch | memory | DynamoDB | S3 | Lambda requests | Lambda GB-s | **$ per million events** |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+        ...s.mappings.map(
+          (m) =>
+            `| ${m.sink} / ${m.topic} | ${m.batchSize} | ${m.memoryMb} MB | ${m.perMillion.dynamo.toFixed(3)} | ${m.perMillion.s3.toFixed(3)} | ${m.perMillion.lambdaRequests.toFixed(4)} | ${m.perMillion.lambdaDuration.toFixed(3)} | ${m.perMillion.total.toFixed(3)} |`,
+        ),
+        '',
+      );
+    }
+  }
   out.push('![chart](chart.svg)', '');
   return out.join('\n');
 }

@@ -87,6 +87,7 @@ for (const part of selected) {
       results.decode = await timed('decode', () =>
         runDecode({
           records: 10_000,
+          runs: quick ? 3 : 5,
           rounds: quick ? 5 : 11,
           valueBytes: 1000,
           profile: values.profile as 'auto' | 'always' | 'never',

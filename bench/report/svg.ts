@@ -74,7 +74,7 @@ export function renderSvg(results: Results, caption: string): string {
     });
   }
   const e2e = results.e2e?.result;
-  if (e2e !== undefined) {
+  if (e2e?.rounds !== undefined) {
     panels.push({
       title: '3. Publish → visible in 3 stores, median (higher is better)',
       unit: 'events/s',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only cost,decode,e2e,bundle,stage] [-- --quick]`
+ * `npm run bench [-- --only cost,decode,e2e,bundle,resources,stage] [-- --quick]`
  *
  * Runs the selected parts one after the other (never in parallel: they would measure each
  * other), then rewrites bench/results/results.json (merging parts not rerun), results.md
@@ -16,6 +16,7 @@ import { LoadSampler, machineInfo } from './lib/machine.js';
 import { renderMarkdown } from './report/markdown.js';
 import { type Part, type PartRun, Parts, type Results } from './report/results.js';
 import { renderSvg } from './report/svg.js';
+import { runResources } from './resources/run-resources.js';
 import { runStageCost } from './stage/run-stage-cost.js';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -113,6 +114,11 @@ for (const part of selected) {
       break;
     case 'bundle':
       results.bundle = await timed('bundle', () => runBundle({ runs: quick ? 3 : 7, log }));
+      break;
+    case 'resources':
+      results.resources = await timed('resources', () =>
+        runResources({ runs: quick ? 1 : 3, valueBytes: 1000, log }),
+      );
       break;
     case 'stage':
       results.stage = await timed('stage', async () =>

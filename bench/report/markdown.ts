@@ -1,6 +1,7 @@
 /** bench/results/results.md from results.json. */
 import { DECODE_TARGETS } from '../decode/run-decode.js';
 import type { Spread } from '../e2e/run-e2e.js';
+import { PRICES } from '../lib/prices.js';
 import type { PartRun, Results } from './results.js';
 
 const COST_TARGET = 2.5;
@@ -132,6 +133,20 @@ export function renderMarkdown(results: Results): string {
       );
     }
     out.push('');
+  }
+  const resources = results.resources;
+  if (resources !== undefined) {
+    out.push(header('6. Per-event resources per sink (one invocation, fresh process)', resources));
+    out.push(
+      `Each sink's handler in a fresh process (one execution environment) on the local stack, warmed with 20 records, then one batch on new keys; median of the processes. CPU = user + system of the process during the invocation; RSS high-water = the process's peak (\`maxRSS\`, runtime and modules included); Lambda $ = ${resources.result.memoryMb} MB × measured wall time (arm64 $${PRICES.lambdaArmGbSecond}/GB-s, $${PRICES.lambdaRequestsPerMillion}/M requests: bench/README.md "Prices"), per million events at that batch; on this shared machine the wall time includes waiting on the local emulators.\n`,
+      '| sink | batch | records | event | CPU ms / event | wall ms | RSS before | RSS high-water | Lambda $ / million events |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...resources.result.rows.map(
+        (r) =>
+          `| ${r.sink} | ${r.batch} | ${r.records} | ${(r.eventBytes / 2 ** 20).toFixed(2)} MiB | ${r.cpuMsPerEvent} | ${r.wallMs} | ${r.rssBeforeMb} MB | ${r.maxRssMb} MB | ${r.lambdaUsdPerMillion} |`,
+      ),
+      '',
+    );
   }
   const stage = results.stage;
   if (stage !== undefined) {

@@ -243,7 +243,7 @@ export function kafkaMappings(t: CfnTemplate) {
       const pollers = rec(r.Properties?.ProvisionedPollerConfig);
       return {
         sink,
-        topic: String((r.Properties?.Topics as unknown[])[0]),
+        topic: String(((r.Properties?.Topics ?? []) as unknown[])[0]),
         batchSize: num(r.Properties?.BatchSize, 100),
         memoryMb: num(fn?.Properties?.MemorySize, 128),
         provisioned: r.Properties?.ProvisionedPollerConfig !== undefined,

@@ -114,7 +114,7 @@ export function renderMarkdown(results: Results): string {
       ...e.rounds.map((r, i) => {
         const p = r.pipeline;
         const c = p.cpuSeconds;
-        return `| ${i + 1} | ${r.bulk.eventsPerSecond} | ${r.guarded.eventsPerSecond} | ${p.eventsPerSecond} | ${r.ratioToGuarded} | ${r.ratioToBulk} | ${p.perSinkSeconds.dynamodb} / ${p.perSinkSeconds.opensearch} / ${p.perSinkSeconds['s3-archive']} s | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${c.node ?? '-'}, ${c.kafka ?? '-'}, ${c.opensearch ?? '-'}, ${c.dynoxide ?? '-'} |`;
+        return `| ${i + 1} | ${r.bulk.eventsPerSecond} | ${r.guarded.eventsPerSecond} | ${p.eventsPerSecond} | ${r.ratioToGuarded} | ${r.ratioToBulk} | ${p.perSinkSeconds.dynamodb} / ${p.perSinkSeconds.opensearch} / ${p.perSinkSeconds['s3-archive']} s | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${[c.node, c.kafka, c.opensearch, c.dynoxide].map((v) => (v === undefined ? '-' : v.toFixed(1))).join(', ')} |`;
       }),
       '',
     );
@@ -136,7 +136,7 @@ export function renderMarkdown(results: Results): string {
   }
   const resources = results.resources;
   if (resources !== undefined) {
-    out.push(header('6. Per-event resources per sink (one invocation, fresh process)', resources));
+    out.push(header('5. Per-event resources per sink (one invocation, fresh process)', resources));
     out.push(
       `Each sink's handler in a fresh process (one execution environment) on the local stack, warmed with 20 records, then one batch on new keys; median of the processes. CPU = user + system of the process during the invocation; RSS high-water = the process's peak (\`maxRSS\`, runtime and modules included); Lambda $ = ${resources.result.memoryMb} MB × measured wall time (arm64 $${PRICES.lambdaArmGbSecond}/GB-s, $${PRICES.lambdaRequestsPerMillion}/M requests: bench/README.md "Prices"), per million events at that batch; on this shared machine the wall time includes waiting on the local emulators.\n`,
       '| sink | batch | records | event | CPU ms / event | wall ms | RSS before | RSS high-water | Lambda $ / million events |',
@@ -151,7 +151,7 @@ export function renderMarkdown(results: Results): string {
   const stage = results.stage;
   if (stage !== undefined) {
     const r = stage.result;
-    out.push(header('5. Cost of a deployed stage (templates as synthesized today)', stage));
+    out.push(header('6. Cost of a deployed stage (templates as synthesized today)', stage));
     out.push(
       `Read from the dev and prod templates (\`bench/stage/\`); US East on-demand list prices (bench/stage/stage-prices.ts, sources below), 730 h a month. Variable part: per million events through each sink mapping at its batch size, full batches; Lambda duration = measured CPU ms per event × batch + 3 sequential requests × ${r.requestLatencyMs} ms (assumed), per-event figures from ${r.perEventSource}: ${Object.entries(
         r.perEvent,

@@ -5,13 +5,17 @@
  * of the whole process during the call), wall ms, RSS before and the process's RSS
  * high-water mark after (`process.resourceUsage().maxRSS`: the peak, not a sample).
  *
- *   node --import tsx bench/resources/resource-child.ts <handler module> <records> <valueBytes> <topic> <keyPrefix> <maxEventBytes>
+ *   node --import tsx bench/resources/resource-child.ts <handler module> <records> <valueBytes> <topic> <keyPrefix> <maxEventBytes> <firstOffset>
  */
 import { pathToFileURL } from 'node:url';
 import type { MskEvent } from '../../functions/core/index.js';
 import { envelope, type LogRecord, mskEvent, prng } from '../lib/workload.js';
 
-const [moduleArg, recordsArg, bytesArg, topic, prefix, maxBytesArg] = process.argv.slice(2);
+const [moduleArg, recordsArg, bytesArg, topic, prefix, maxBytesArg, offsetArg] =
+  process.argv.slice(2);
+// every process gets offsets of its own: the ledger checkpoint of an earlier process on the
+// same partition would otherwise make the sink skip these records as already applied
+const base = Number(offsetArg);
 const { handler } = (await import(pathToFileURL(moduleArg as string).href)) as {
   handler: (e: MskEvent) => Promise<unknown>;
 };
@@ -28,13 +32,13 @@ const records = (n: number, keyPrefix: string, first: number): LogRecord[] =>
     };
   });
 
-await handler(mskEvent(topic as string, records(20, `${prefix}warm`, 0)));
+await handler(mskEvent(topic as string, records(20, `${prefix}warm`, base)));
 // the measured batch: `records`, or as many as fit in `maxEventBytes` of event JSON
-let batch = records(Number(recordsArg), prefix as string, 100);
+let batch = records(Number(recordsArg), prefix as string, base + 100);
 const maxBytes = Number(maxBytesArg);
 if (maxBytes > 0) {
   const perRecord = JSON.stringify(mskEvent(topic as string, batch.slice(0, 100))).length / 100;
-  batch = records(Math.floor((maxBytes * 0.98) / perRecord), prefix as string, 100);
+  batch = records(Math.floor((maxBytes * 0.98) / perRecord), prefix as string, base + 100);
 }
 const event = mskEvent(topic as string, batch);
 const eventBytes = JSON.stringify(event).length;

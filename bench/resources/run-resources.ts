@@ -88,8 +88,9 @@ export async function runResources(opts: {
               '1000',
               String(opts.valueBytes),
               topic,
-              `r${n++}k`,
+              `r${n}k`,
               batch === '6 MB' ? String(MAX_EVENT_BYTES) : '0',
+              String(100_000 * n++),
             ],
             {
               cwd: repoRoot,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only cost,decode,e2e,bundle] [-- --quick]`
+ * `npm run bench [-- --only cost,decode,e2e,bundle,resources,stage] [-- --quick]`
  *
  * Runs the selected parts one after the other (never in parallel: they would measure each
  * other), then rewrites bench/results/results.json (merging parts not rerun), results.md
@@ -16,6 +16,8 @@ import { LoadSampler, machineInfo } from './lib/machine.js';
 import { renderMarkdown } from './report/markdown.js';
 import { type Part, type PartRun, Parts, type Results } from './report/results.js';
 import { renderSvg } from './report/svg.js';
+import { runResources } from './resources/run-resources.js';
+import { runStageCost } from './stage/run-stage-cost.js';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const jsonFile = `${resultsDir}results.json`;
@@ -86,6 +88,7 @@ for (const part of selected) {
       results.decode = await timed('decode', () =>
         runDecode({
           records: 10_000,
+          runs: quick ? 3 : 5,
           rounds: quick ? 5 : 11,
           valueBytes: 1000,
           profile: values.profile as 'auto' | 'always' | 'never',
@@ -100,7 +103,10 @@ for (const part of selected) {
           partitions: 4,
           batchSize: 100,
           valueBytes: 1000,
-          rawRuns: quick ? 2 : 3,
+          runs: quick ? 3 : 5,
+          fixedRate: quick
+            ? { eventsPerSecond: 200, seconds: 10 }
+            : { eventsPerSecond: 500, seconds: 60 },
           timeoutMs: 300_000,
           log,
         }),
@@ -108,6 +114,16 @@ for (const part of selected) {
       break;
     case 'bundle':
       results.bundle = await timed('bundle', () => runBundle({ runs: quick ? 3 : 7, log }));
+      break;
+    case 'resources':
+      results.resources = await timed('resources', () =>
+        runResources({ runs: quick ? 1 : 3, valueBytes: 1000, log }),
+      );
+      break;
+    case 'stage':
+      results.stage = await timed('stage', async () =>
+        runStageCost({ cost: results.cost?.result, log }),
+      );
       break;
   }
   save();

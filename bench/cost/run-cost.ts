@@ -253,7 +253,9 @@ async function buildSystem(
 
 const S3_PUT_CLASS =
   /^(PutObject|CopyObject|ListObjectsV2|ListObjects|CreateMultipartUpload|UploadPart|CompleteMultipartUpload)Command$/;
-const DDB_WRITE = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
+// BatchExecuteStatement: the view sink sends INSERT statements only
+const DDB_WRITE =
+  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|BatchExecuteStatement)Command$/;
 
 function toRow(input: {
   system: CostSystem;

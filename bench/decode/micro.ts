@@ -13,6 +13,7 @@ import {
   decodeUtf8,
   type MskEventRecord,
 } from '../../functions/core/index.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../functions/core/limits.js';
 import { median } from '../lib/stats.js';
 import { envelope, mskEvent, prng } from '../lib/workload.js';
 
@@ -31,6 +32,7 @@ const coords = { topic: 't', partition: 0, offset: 0 };
 const decoded = recs.map((r) => decodeRecord(r, DEFAULT_DECODE_LIMITS).record);
 const buffers = values.map((v) => Buffer.from(v, 'base64'));
 const texts = buffers.map((b) => b.toString('utf8'));
+const parsed = texts.map((t) => JSON.parse(t) as object);
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,6 +53,8 @@ const cases: Record<string, () => number> = {
   'isUtf8 + toString': () => buffers.reduce((n, b) => n + (isUtf8(b) ? b.toString().length : 0), 0),
   decodeUtf8: () => buffers.reduce((n, b) => n + decodeUtf8(b, coords, 'value').length, 0),
   'JSON.parse': () => texts.reduce((n, t) => n + (JSON.parse(t) ? 1 : 0), 0),
+  nestsDeeperThan: () =>
+    parsed.reduce((n, p) => n + (nestsDeeperThan(p, MAX_JSON_DEPTH) ? 0 : 1), 0),
   'decodeChange (utf8 + JSON.parse + envelope checks)': () =>
     decoded.reduce((n, d) => n + (decodeChange(d, settings, DEFAULT_DECODE_LIMITS) ? 1 : 0), 0),
 };

@@ -1,11 +1,16 @@
 /**
- * The stores' own ingest speed, with no staysync code: the same documents written straight
- * to DynamoDB (BatchWriteItem, 25 items), OpenSearch (_bulk, 500 docs) and S3 (PutObject of
- * one gzip JSON Lines object per 500 records), the three stores at once, `concurrency`
- * requests in flight per store (as many as the pipeline has partitions).
+ * The stores' own ingest speed, with no staysync code, the three stores at once:
+ * - `bulk` (the stores' raw bulk ingest): DynamoDB `BatchWriteItem` (25 items, no
+ *   condition), OpenSearch `_bulk` of 500 docs, S3 `PutObject` of one gzip JSON Lines
+ *   object per 500 records;
+ * - `guarded` (the same store requests the sinks send, issued raw): DynamoDB PartiQL
+ *   `INSERT` statements, 25 a `BatchExecuteStatement` (what the view sends for new keys,
+ *   each statement guarded), OpenSearch `_bulk` with external versions and S3 `PutObject`
+ *   per partition batch (`batchSize` records), `concurrency` requests in flight per store.
  */
 import { gzipSync } from 'node:zlib';
 import {
+  BatchExecuteStatementCommand,
   BatchWriteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
@@ -23,6 +28,10 @@ export interface RawIngestTargets {
   readonly opensearchEndpoint: string;
   readonly index: string;
 }
+
+export type RawMode =
+  | { readonly kind: 'bulk' }
+  | { readonly kind: 'guarded'; readonly batchSize: number };
 
 export interface RawIngestResult {
   readonly eventsPerSecond: number;
@@ -45,9 +54,34 @@ async function dynamo(t: RawIngestTargets, docs: readonly Envelope[], concurrenc
   });
 }
 
-async function opensearch(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
+/** INSERT statements of the view's items, 25 a request: the view's writes of new keys. */
+async function dynamoInserts(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
+  await mapBounded(batches(docs, 25), concurrency, async (chunk) => {
+    const out = await t.ddb.send(
+      new BatchExecuteStatementCommand({
+        Statements: chunk.map((d) => {
+          const item = marshall({ ...d.data, pk: `${d.entity}#${d.key}`, _v: 2 * d.version });
+          const names = Object.keys(item);
+          return {
+            Statement: `INSERT INTO "${t.table}" VALUE {${names.map((n) => `'${n}': ?`).join(', ')}}`,
+            Parameters: names.map((n) => item[n] as never),
+          };
+        }),
+      }),
+    );
+    if ((out.Responses ?? []).some((r) => r.Error !== undefined))
+      throw new Error('raw INSERT refused');
+  });
+}
+
+async function opensearch(
+  t: RawIngestTargets,
+  docs: readonly Envelope[],
+  concurrency: number,
+  size: number,
+) {
   const base = t.opensearchEndpoint.replace(/\/$/, '');
-  await mapBounded(batches(docs, 500), concurrency, async (chunk) => {
+  await mapBounded(batches(docs, size), concurrency, async (chunk) => {
     const body = chunk
       .map(
         (d) =>
@@ -64,9 +98,14 @@ async function opensearch(t: RawIngestTargets, docs: readonly Envelope[], concur
   });
 }
 
-async function s3(t: RawIngestTargets, docs: readonly Envelope[], concurrency: number) {
+async function s3(
+  t: RawIngestTargets,
+  docs: readonly Envelope[],
+  concurrency: number,
+  size: number,
+) {
   let n = 0;
-  await mapBounded(batches(docs, 500), concurrency, async (chunk) => {
+  await mapBounded(batches(docs, size), concurrency, async (chunk) => {
     const body = gzipSync(chunk.map((d) => JSON.stringify(d)).join('\n'));
     await t.s3.send(
       new PutObjectCommand({
@@ -79,9 +118,8 @@ async function s3(t: RawIngestTargets, docs: readonly Envelope[], concurrency: n
 }
 
 /**
- * DynamoDB alone with one PutItem per item (what a conditional, version-guarded write
- * needs: BatchWriteItem takes no conditions), `concurrency` in flight: separates the cost
- * of the request count from the cost of staysync's code.
+ * DynamoDB alone with one conditional PutItem per item (the view's guarded put of a key
+ * already stored: BatchWriteItem takes no conditions), `concurrency` in flight.
  */
 export async function rawDynamoPutItems(
   t: Pick<RawIngestTargets, 'ddb' | 'table'>,
@@ -93,7 +131,11 @@ export async function rawDynamoPutItems(
     await t.ddb.send(
       new PutItemCommand({
         TableName: t.table,
-        Item: marshall({ pk: `${d.entity}#${d.key}`, _v: d.version, data: d.data }),
+        Item: marshall({ ...d.data, pk: `${d.entity}#${d.key}`, _v: 2 * d.version }),
+        ConditionExpression: 'attribute_not_exists(#pk) OR #v < :v',
+        ExpressionAttributeNames: { '#pk': 'pk', '#v': '_v' },
+        ExpressionAttributeValues: { ':v': { N: String(2 * d.version) } },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   });
@@ -104,16 +146,23 @@ export async function rawIngest(
   t: RawIngestTargets,
   docs: readonly Envelope[],
   concurrency: number,
+  mode: RawMode,
 ): Promise<RawIngestResult> {
+  const size = mode.kind === 'bulk' ? 500 : mode.batchSize;
   const began = performance.now();
   const timed = async (f: () => Promise<void>) => {
     await f();
     return (performance.now() - began) / 1000;
   };
   const [d, o, s] = await Promise.all([
-    timed(() => dynamo(t, docs, concurrency)),
-    timed(() => opensearch(t, docs, concurrency)),
-    timed(() => s3(t, docs, concurrency)),
+    timed(() =>
+      mode.kind === 'bulk'
+        ? dynamo(t, docs, concurrency)
+        : // as many INSERT requests in flight as the view has: every chunk of every partition's batch
+          dynamoInserts(t, docs, concurrency * Math.ceil(mode.batchSize / 25)),
+    ),
+    timed(() => opensearch(t, docs, concurrency, size)),
+    timed(() => s3(t, docs, concurrency, size)),
   ]);
   const all = (performance.now() - began) / 1000;
   return {

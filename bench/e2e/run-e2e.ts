@@ -1,34 +1,33 @@
 /**
  * Part 3: events per second from publish to applied in all three stores, through real
  * Kafka → the event-source-mapping emulator → the three real sink handlers (each in its
- * own worker thread, as separate Lambda functions), against the stores' raw ingest speed
- * measured in the same run.
+ * own worker thread, as separate Lambda functions), against two raw baselines measured
+ * in the same run, interleaved with the pipeline runs (raw-ingest.ts):
+ * - `guarded`: the same store requests the sinks send, issued raw (the view's INSERT
+ *   batches, `_bulk` and `PutObject` per partition batch);
+ * - `bulk`: the stores' raw bulk ingest (BatchWriteItem 25, `_bulk` 500, PutObject per 500).
+ * Each of `runs` rounds measures bulk, guarded, then the pipeline on fresh keys; the ratios
+ * are per round (paired), reported as min / median / max. Then one run at a fixed offered
+ * rate gives the latency away from saturation.
  *
  * "Visible" = the sink's invocation that carried the record returned with the record
  * applied (not in batchItemFailures): DynamoDB and S3 reads see it from then on, and
  * OpenSearch GET by id does (search sees it after the next refresh, ≤ 1 s).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import { EnvVar } from '../../functions/contract/env.js';
-import type { MskBatchResponse, MskEvent } from '../../functions/core/index.js';
 import {
   createResources,
   deleteResources,
   runNames,
   type SinkName,
   SinkNames,
-  sinkEnv,
 } from '../../local/demo/resources.js';
-import { EventSourceMapping, type Invoker } from '../../local/esm/event-source-mapping.js';
-import { type InvokeResult, SinkHost } from '../../local/esm/sink-host.js';
-import { createPublisher } from '../../local/publisher/publisher.js';
 import { benchStack, deleteIndices } from '../lib/stack.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { type Envelope, envelope, prng } from '../lib/workload.js';
 import { type CpuSeconds, formatCpu, startCpuMeter } from './cpu-meter.js';
+import { BenchPipeline, type PipelineRun } from './pipeline.js';
 import { type RawIngestResult, rawDynamoPutItems, rawIngest } from './raw-ingest.js';
 
 export interface E2eOptions {
@@ -36,10 +35,49 @@ export interface E2eOptions {
   readonly partitions: number;
   readonly batchSize: number;
   readonly valueBytes: number;
-  /** raw ingest runs (before and after the pipeline) */
-  readonly rawRuns: number;
+  /** rounds of (raw bulk, raw guarded, pipeline) */
+  readonly runs: number;
+  /** the fixed-rate run: offered events per second for `seconds` */
+  readonly fixedRate: { readonly eventsPerSecond: number; readonly seconds: number };
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+}
+
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+export interface Latency {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface PipelineRound {
+  readonly eventsPerSecond: number;
+  readonly seconds: number;
+  readonly perSinkSeconds: Readonly<Record<SinkName, number>>;
+  readonly latencyMs: Latency;
+  readonly invocations: Readonly<Record<SinkName, number>>;
+  /** mean handler time of one invocation (ms) */
+  readonly invocationMs: Readonly<Record<SinkName, number>>;
+  readonly failedInvocations: Readonly<Record<SinkName, number>>;
+  readonly publishSeconds: number;
+  /** CPU seconds of each party from the first publish until every event was visible */
+  readonly cpuSeconds: CpuSeconds;
+}
+
+export interface E2eRound {
+  readonly bulk: RawIngestResult;
+  readonly guarded: RawIngestResult;
+  /** one conditional PutItem per item (the view's write of a key already stored) */
+  readonly putItemsPerSecond: number;
+  readonly pipeline: PipelineRound;
+  readonly ratioToGuarded: number;
+  readonly ratioToBulk: number;
 }
 
 export interface E2eResult {
@@ -47,46 +85,46 @@ export interface E2eResult {
   readonly partitions: number;
   readonly batchSize: number;
   readonly emulator: 'local/esm';
-  readonly pipeline: {
-    readonly eventsPerSecond: number;
+  readonly rounds: readonly E2eRound[];
+  readonly pipelineEventsPerSecond: Spread;
+  readonly guardedEventsPerSecond: Spread;
+  readonly bulkEventsPerSecond: Spread;
+  readonly putItemsPerSecond: Spread;
+  readonly ratioToGuarded: Spread;
+  readonly ratioToBulk: Spread;
+  /** latency at saturation: each percentile's spread over the rounds */
+  readonly saturationLatencyMs: {
+    readonly p50: Spread;
+    readonly p95: Spread;
+    readonly p99: Spread;
+  };
+  readonly fixedRate: {
+    readonly offeredEventsPerSecond: number;
     readonly seconds: number;
-    readonly perSinkSeconds: Readonly<Record<SinkName, number>>;
-    readonly latencyMs: {
-      readonly p50: number;
-      readonly p95: number;
-      readonly p99: number;
-      readonly max: number;
-    };
-    readonly invocations: Readonly<Record<SinkName, number>>;
-    /** per sink: mean handler time of one invocation (ms), and the share of the run
-     *  during which each partition had an invocation in flight (1 = never idle) */
-    readonly invocationMs: Readonly<Record<SinkName, number>>;
-    readonly partitionBusyShare: Readonly<Record<SinkName, number>>;
-    readonly publishSeconds: number;
-    /** CPU seconds of each party from the first publish until every event was visible */
+    readonly events: number;
+    /** events actually published per second (the producer may fall behind) */
+    readonly publishedEventsPerSecond: number;
+    readonly latencyMs: Latency;
     readonly cpuSeconds: CpuSeconds;
-    readonly failedInvocations: Readonly<Record<SinkName, number>>;
-    readonly verified: { readonly viewItems: number; readonly indexDocs: number };
   };
-  readonly raw: {
-    readonly eventsPerSecond: number;
-    readonly runs: readonly (RawIngestResult & { readonly cpuSeconds: CpuSeconds })[];
-  };
-  readonly ratio: number;
-  /** DynamoDB alone, one PutItem per item: the request-count-bound ceiling of a conditional
-   *  view (median of as many runs as `raw`, in the same run) */
-  readonly rawDynamoPutItemsPerSecond: number;
-  readonly rawDynamoPutItemsRuns: readonly number[];
-  readonly ratioToPutItems: number;
+  readonly verified: { readonly viewItems: number; readonly indexDocs: number };
 }
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const HANDLERS: Readonly<Record<SinkName, string>> = {
-  dynamodb: 'sink-dynamodb',
-  opensearch: 'sink-opensearch',
-  's3-archive': 'sink-s3-archive',
+export const spread = (xs: readonly number[], digits = 3): Spread => ({
+  min: round(Math.min(...xs), digits),
+  median: round(median(xs), digits),
+  max: round(Math.max(...xs), digits),
+});
+
+const latencyOf = (run: PipelineRun): Latency => {
+  const xs = [...run.sentAt].map(([k, sent]) => (run.visibleAt.get(k) as number) - sent);
+  return {
+    p50: percentile(xs, 50),
+    p95: percentile(xs, 95),
+    p99: percentile(xs, 99),
+    max: Math.max(...xs),
+  };
 };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runE2e(options: E2eOptions): Promise<E2eResult> {
   const bench = benchStack();
@@ -102,304 +140,227 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
   const admin = kafka.admin();
   await admin.connect();
   const topic = names.topics.customer;
-  const pipelineJson = JSON.stringify({
-    topics: { [topic]: { versioning: 'source', format: 'native' } },
+  const pipeline = new BenchPipeline({
+    names,
+    topic,
+    vars,
+    brokers: stack.kafkaBrokers,
+    batchSize: options.batchSize,
+    batchingWindowMs: 100,
   });
-  const hosts: SinkHost[] = [];
-  const mappings: EventSourceMapping[] = [];
   try {
     await createResources(names, admin, options.partitions, awsEnv);
-    const rawTable = await bench.createTable(`bench-raw-${bench.suffix()}`);
     const rawBucket = await bench.createBucket(`bench-raw-${bench.suffix()}`);
     const rawPrefix = `bench-raw-${bench.suffix()}`;
     bench.defer(() => deleteIndices(stack.opensearchEndpoint, rawPrefix));
-
     const random = prng(7);
-    const docs: Envelope[] = Array.from({ length: options.events }, (_, i) =>
-      envelope(`c${i}`, 1, random, options.valueBytes),
-    );
-    const rawTargets = {
-      ddb: bench.ddb,
-      table: rawTable,
-      s3: bench.s3,
-      bucket: rawBucket,
-      opensearchEndpoint: stack.opensearchEndpoint,
-    };
-    const rawRuns: (RawIngestResult & { cpuSeconds: CpuSeconds })[] = [];
-    const putRuns: number[] = [];
-    // Same concurrency as the DynamoDB sink has in flight (16 writes per partition batch).
-    const putConcurrency = options.partitions * 16;
-    const runRaw = async (label: string) => {
-      // a fresh index per run: external versions already indexed would be conflicts
-      const index = `${rawPrefix}-${rawRuns.length}`;
-      const meter = startCpuMeter();
-      const r = await rawIngest({ ...rawTargets, index }, docs, options.partitions);
-      const cpuSeconds = meter.read();
-      rawRuns.push({ ...r, cpuSeconds });
-      options.log(
-        `  raw ingest (${label}): ${round(r.eventsPerSecond, 0)} events/s (DynamoDB ${round(r.seconds.dynamodb, 1)} s, OpenSearch ${round(r.seconds.opensearch, 1)} s, S3 ${round(r.seconds.s3, 1)} s); CPU s: ${formatCpu(cpuSeconds)}`,
-      );
-      // a fresh table per run, so no run measures against what an earlier one left
-      const putTable = await bench.createTable(`bench-rawput-${bench.suffix()}`);
-      const put = await rawDynamoPutItems({ ...rawTargets, table: putTable }, docs, putConcurrency);
-      putRuns.push(put);
-      options.log(
-        `  raw DynamoDB PutItem (${label}), one per item, ${putConcurrency} in flight: ${round(put, 0)} items/s`,
+    let generation = 0;
+    const freshDocs = (n: number): Envelope[] => {
+      generation++;
+      return Array.from({ length: n }, (_, i) =>
+        envelope(`g${generation}c${i}`, 1, random, options.valueBytes),
       );
     };
-    await runRaw('before');
-
-    // The pipeline: one worker-thread "function" per sink, one mapping each.
-    const visibleAt = new Map<SinkName, Map<string, number>>(SinkNames.map((s) => [s, new Map()]));
-    const invocations = Object.fromEntries(SinkNames.map((s) => [s, 0])) as Record<
-      SinkName,
-      number
-    >;
-    const failed = Object.fromEntries(SinkNames.map((s) => [s, 0])) as Record<SinkName, number>;
-    // Handler time of the measured invocations (those started once publishing began).
-    let began = Number.POSITIVE_INFINITY;
-    const handlerMs = Object.fromEntries(SinkNames.map((s) => [s, [] as number[]])) as Record<
-      SinkName,
-      number[]
-    >;
-    for (const sink of SinkNames) {
-      const host = new SinkHost({
-        name: sink,
-        handlerModule: path.join(repoRoot, 'functions', HANDLERS[sink], 'handler.ts'),
-        env: {
-          ...sinkEnv(sink, names, vars, pipelineJson),
-          POWERTOOLS_LOG_LEVEL: 'ERROR',
-          // the view sink's writes in flight per partition (its default: 16), to try others
-          ...viewWriteConcurrencyOverride(),
-        },
-        timeoutMs: 120_000,
-      });
-      hosts.push(host);
-      const seen = visibleAt.get(sink) as Map<string, number>;
-      const invoker: Invoker = {
-        invoke: async (event: MskEvent): Promise<InvokeResult> => {
-          const startedAt = Date.now();
-          const result = await host.invoke(event);
-          const at = Date.now();
-          if (startedAt >= began) handlerMs[sink].push(at - startedAt);
-          invocations[sink]++;
-          if (!result.ok) {
-            failed[sink]++;
-            return result;
-          }
-          const failures = (result.response as MskBatchResponse | null)?.batchItemFailures ?? [];
-          if (failures.length > 0) failed[sink]++;
-          for (const [id, records] of Object.entries(event.records)) {
-            const stop = failures.find((f) => f.itemIdentifier.partition === id)?.itemIdentifier
-              .offset;
-            for (const r of records) {
-              if (stop !== undefined && r.offset >= stop) continue;
-              const k = `${r.partition}@${r.offset}`;
-              if (!seen.has(k)) seen.set(k, at);
-            }
-          }
-          return result;
-        },
+    let rawIndex = 0;
+    const raw = async (docs: readonly Envelope[], kind: 'bulk' | 'guarded') => {
+      // a fresh table and index per run: INSERTs need new keys, external versions too
+      const table = await bench.createTable(`bench-raw-${bench.suffix()}`);
+      const index = `${rawPrefix}-${rawIndex++}`;
+      const targets = {
+        ddb: bench.ddb,
+        table,
+        s3: bench.s3,
+        bucket: rawBucket,
+        opensearchEndpoint: stack.opensearchEndpoint,
+        index,
       };
-      const mapping = new EventSourceMapping({
-        functionName: sink,
-        groupId: names.groupOf(sink),
-        topics: [topic],
-        brokers: [...stack.kafkaBrokers],
-        invoker,
-        settings: {
-          batchSize: options.batchSize,
-          batchingWindowMs: 100,
-          startingPosition: 'TRIM_HORIZON',
-        },
-      });
-      mappings.push(mapping);
-    }
-    await Promise.all(mappings.map((m) => m.start()));
-    // Cold starts (worker + module init + index layout) are not throughput: warm every sink
-    // with one record on its own key before the clock starts.
-    const publisher = await createPublisher({
-      brokers: [...stack.kafkaBrokers],
-      clientId: 'staysync-bench',
-    });
-    const warm = await publisher.publish(
-      topic,
-      Array.from({ length: options.partitions * 4 }, (_, i) => ({
-        entity: 'customer',
-        key: `warm${i}`,
-        op: 'upsert' as const,
-        data: { warm: true },
-        version: 1,
-      })),
-    );
-    const warmKeys = warm.map((w) => `${w.partition}@${w.offset}`);
-    const deadlineWarm = Date.now() + options.timeoutMs;
-    while (!SinkNames.every((s) => warmKeys.every((k) => visibleAt.get(s)?.has(k)))) {
-      if (Date.now() > deadlineWarm) throw new Error('e2e: sinks did not warm up in time');
-      await sleep(100);
-    }
-
-    // Publish in chunks of 100, recording the send time of every record.
-    const producedAt = new Map<string, number>();
-    const meter = startCpuMeter();
-    began = Date.now();
-    for (let i = 0; i < docs.length; i += 100) {
-      const chunk = docs.slice(i, i + 100);
-      const sentAt = Date.now();
-      const published = await publisher.publish(
-        topic,
-        chunk.map((d) => ({
-          entity: d.entity,
-          key: d.key,
-          op: 'upsert' as const,
-          data: d.data,
-          version: d.version,
-          id: d.id,
-          ts: d.ts,
-        })),
+      return rawIngest(
+        targets,
+        docs,
+        options.partitions,
+        kind === 'bulk' ? { kind } : { kind, batchSize: options.batchSize },
       );
-      for (const p of published) producedAt.set(`${p.partition}@${p.offset}`, sentAt);
-    }
-    const publishedIn = (Date.now() - began) / 1000;
-    await publisher.close();
-    options.log(`  published ${docs.length} events in ${round(publishedIn, 1)} s`);
-
-    const deadline = Date.now() + options.timeoutMs;
-    const done = () =>
-      SinkNames.every((s) => [...producedAt.keys()].every((k) => visibleAt.get(s)?.has(k)));
-    while (!done()) {
-      if (Date.now() > deadline) {
-        const counts = SinkNames.map(
-          (s) => `${s} ${[...producedAt.keys()].filter((k) => visibleAt.get(s)?.has(k)).length}`,
-        );
-        throw new Error(
-          `e2e: not every event became visible within ${options.timeoutMs} ms (${counts.join(', ')} of ${producedAt.size})`,
-        );
-      }
-      await sleep(50);
-    }
-    const cpuSeconds = meter.read();
-    const latencies: number[] = [];
-    let lastVisible = 0;
-    const perSinkLast = Object.fromEntries(SinkNames.map((s) => [s, 0])) as Record<
-      SinkName,
-      number
-    >;
-    for (const [k, sent] of producedAt) {
-      let visible = 0;
-      for (const s of SinkNames) {
-        const at = visibleAt.get(s)?.get(k) as number;
-        visible = Math.max(visible, at);
-        perSinkLast[s] = Math.max(perSinkLast[s], at);
-      }
-      lastVisible = Math.max(lastVisible, visible);
-      latencies.push(visible - sent);
-    }
-    const seconds = (lastVisible - began) / 1000;
-    const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-    const invocationMs = Object.fromEntries(
-      SinkNames.map((s) => [s, round(sum(handlerMs[s]) / Math.max(1, handlerMs[s].length), 0)]),
-    ) as Record<SinkName, number>;
-    // one invocation in flight per partition at most: busy share = handler time over
-    // (partitions × the sink's own span)
-    const partitionBusyShare = Object.fromEntries(
-      SinkNames.map((s) => [
-        s,
-        round(sum(handlerMs[s]) / (options.partitions * Math.max(1, perSinkLast[s] - began)), 2),
-      ]),
-    ) as Record<SinkName, number>;
-    options.log(`  pipeline CPU s: ${formatCpu(cpuSeconds)}`);
-    options.log(
-      `  per sink: ${SinkNames.map((s) => `${s} ${handlerMs[s].length} invocations of ${invocationMs[s]} ms, partitions busy ${Math.round(partitionBusyShare[s] * 100)}%`).join('; ')}`,
-    );
-    await Promise.all(mappings.map((m) => m.stop()));
-    await Promise.all(hosts.map((h) => h.close()));
-
-    // Verify: every key is in the view and in the index.
-    let viewItems = 0;
-    let start: Record<string, never> | undefined;
-    do {
-      const page = await bench.ddb.send(
-        new ScanCommand({ TableName: names.viewTable, Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      viewItems += page.Count ?? 0;
-      start = page.LastEvaluatedKey as Record<string, never> | undefined;
-    } while (start !== undefined);
-    const base = stack.opensearchEndpoint.replace(/\/$/, '');
-    await fetch(`${base}/${names.indexPrefix}-*/_refresh`, { method: 'POST' });
-    const countRes = (await (await fetch(`${base}/${names.indexPrefix}-*/_count`)).json()) as {
-      count?: number;
     };
-    const indexDocs = countRes.count ?? -1;
-    const expected = docs.length + warm.length;
-    options.log(
-      `  pipeline: ${round(docs.length / seconds, 0)} events/s (${round(seconds, 1)} s; last applied by ${SinkNames.map((s) => `${s} at ${round((perSinkLast[s] - began) / 1000, 1)} s`).join(', ')}), latency p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms; view ${viewItems}/${expected} items, index ${indexDocs}/${expected} docs`,
-    );
-    if (viewItems !== expected)
-      throw new Error(`e2e: the view holds ${viewItems} items, expected ${expected}`);
 
-    for (let i = 1; i < options.rawRuns; i++)
-      await runRaw(i === options.rawRuns - 1 ? 'after' : `run ${i + 1}`);
-    const putItemsPerSecond = median(putRuns);
-    options.log(
-      `  medians: raw ingest ${round(median(rawRuns.map((r) => r.eventsPerSecond)), 0)} events/s, raw PutItem ${round(putItemsPerSecond, 0)} items/s`,
+    await pipeline.start(
+      JSON.stringify({ topics: { [topic]: { versioning: 'source', format: 'native' } } }),
     );
-    const rawEps = median(rawRuns.map((r) => r.eventsPerSecond));
-    const pipelineEps = docs.length / seconds;
-    return {
-      events: docs.length,
+    // Cold starts (worker + module init + index layout) and the JIT's first passes are not
+    // throughput: one unmeasured run first.
+    await pipeline.run(freshDocs(options.partitions * options.batchSize), {
+      chunk: 100,
+      timeoutMs: options.timeoutMs,
+    });
+    let published = options.partitions * options.batchSize;
+
+    const rounds: E2eRound[] = [];
+    for (let r = 0; r < options.runs; r++) {
+      const bulk = await raw(freshDocs(options.events), 'bulk');
+      const guarded = await raw(freshDocs(options.events), 'guarded');
+      const putTable = await bench.createTable(`bench-rawput-${bench.suffix()}`);
+      const putItemsPerSecond = await rawDynamoPutItems(
+        { ddb: bench.ddb, table: putTable },
+        freshDocs(options.events),
+        options.partitions * 16,
+      );
+      const meter = startCpuMeter();
+      const run = await pipeline.run(freshDocs(options.events), {
+        chunk: 100,
+        timeoutMs: options.timeoutMs,
+      });
+      published += options.events;
+      const cpuSeconds = meter.read();
+      const last = Math.max(...run.visibleAt.values());
+      const seconds = (last - run.began) / 1000;
+      const eps = options.events / seconds;
+      const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+      const pipelineRound: PipelineRound = {
+        eventsPerSecond: round(eps, 1),
+        seconds: round(seconds, 2),
+        perSinkSeconds: bySink((s) => round((run.lastBySink[s] - run.began) / 1000, 2)),
+        latencyMs: latencyOf(run),
+        invocations: bySink((s) => run.handlerMs[s].length),
+        invocationMs: bySink((s) =>
+          round(sum(run.handlerMs[s]) / Math.max(1, run.handlerMs[s].length), 0),
+        ),
+        failedInvocations: run.failedInvocations,
+        publishSeconds: round(run.publishSeconds, 2),
+        cpuSeconds,
+      };
+      const round_: E2eRound = {
+        bulk: roundRaw(bulk),
+        guarded: roundRaw(guarded),
+        putItemsPerSecond: round(putItemsPerSecond, 1),
+        pipeline: pipelineRound,
+        ratioToGuarded: round(eps / guarded.eventsPerSecond, 3),
+        ratioToBulk: round(eps / bulk.eventsPerSecond, 3),
+      };
+      rounds.push(round_);
+      const l = pipelineRound.latencyMs;
+      options.log(
+        `  round ${r + 1}: raw bulk ${round(bulk.eventsPerSecond, 0)}/s, raw guarded ${round(guarded.eventsPerSecond, 0)}/s (DynamoDB ${round(guarded.seconds.dynamodb, 2)} s, OpenSearch ${round(guarded.seconds.opensearch, 2)} s, S3 ${round(guarded.seconds.s3, 2)} s), conditional PutItem ${round(putItemsPerSecond, 0)}/s; pipeline ${round(eps, 0)} events/s (${SinkNames.map((s) => `${s} ${pipelineRound.perSinkSeconds[s]} s`).join(', ')}; invocations ${SinkNames.map((s) => `${pipelineRound.invocations[s]}×${pipelineRound.invocationMs[s]} ms`).join(', ')}) → ÷ guarded ${round_.ratioToGuarded}, ÷ bulk ${round_.ratioToBulk}; latency p50 ${l.p50} p95 ${l.p95} p99 ${l.p99} ms; CPU s ${formatCpu(cpuSeconds)}`,
+      );
+    }
+
+    // Latency away from saturation: a fixed offered rate, paced in chunks of 50.
+    const fixedDocs = freshDocs(options.fixedRate.eventsPerSecond * options.fixedRate.seconds);
+    const meter = startCpuMeter();
+    const fixed = await pipeline.run(fixedDocs, {
+      chunk: 50,
+      eventsPerSecond: options.fixedRate.eventsPerSecond,
+      timeoutMs: options.timeoutMs + options.fixedRate.seconds * 1000,
+    });
+    published += fixedDocs.length;
+    const fixedCpu = meter.read();
+    const fixedLatency = latencyOf(fixed);
+    const publishedEps = fixedDocs.length / fixed.publishSeconds;
+    options.log(
+      `  fixed rate ${options.fixedRate.eventsPerSecond}/s for ${options.fixedRate.seconds} s (published at ${round(publishedEps, 0)}/s): latency p50 ${fixedLatency.p50} p95 ${fixedLatency.p95} p99 ${fixedLatency.p99} max ${fixedLatency.max} ms; CPU s ${formatCpu(fixedCpu)}`,
+    );
+    await pipeline.stop();
+
+    const verified = await verify(bench, names, stack.opensearchEndpoint);
+    options.log(
+      `  verified: view ${verified.viewItems}/${published} items, index ${verified.indexDocs}/${published} docs`,
+    );
+    if (verified.viewItems !== published)
+      throw new Error(`e2e: the view holds ${verified.viewItems} items, expected ${published}`);
+
+    const result: E2eResult = {
+      events: options.events,
       partitions: options.partitions,
       batchSize: options.batchSize,
       emulator: 'local/esm',
-      pipeline: {
-        eventsPerSecond: round(pipelineEps, 1),
-        seconds: round(seconds, 2),
-        perSinkSeconds: Object.fromEntries(
-          SinkNames.map((s) => [s, round((perSinkLast[s] - began) / 1000, 2)]),
-        ) as Record<SinkName, number>,
-        latencyMs: {
-          p50: percentile(latencies, 50),
-          p95: percentile(latencies, 95),
-          p99: percentile(latencies, 99),
-          max: Math.max(...latencies),
-        },
-        invocations,
-        invocationMs,
-        partitionBusyShare,
-        publishSeconds: round(publishedIn, 2),
-        cpuSeconds,
-        failedInvocations: failed,
-        verified: { viewItems, indexDocs },
+      rounds,
+      pipelineEventsPerSecond: spread(
+        rounds.map((r) => r.pipeline.eventsPerSecond),
+        0,
+      ),
+      guardedEventsPerSecond: spread(
+        rounds.map((r) => r.guarded.eventsPerSecond),
+        0,
+      ),
+      bulkEventsPerSecond: spread(
+        rounds.map((r) => r.bulk.eventsPerSecond),
+        0,
+      ),
+      putItemsPerSecond: spread(
+        rounds.map((r) => r.putItemsPerSecond),
+        0,
+      ),
+      ratioToGuarded: spread(rounds.map((r) => r.ratioToGuarded)),
+      ratioToBulk: spread(rounds.map((r) => r.ratioToBulk)),
+      saturationLatencyMs: {
+        p50: spread(
+          rounds.map((r) => r.pipeline.latencyMs.p50),
+          0,
+        ),
+        p95: spread(
+          rounds.map((r) => r.pipeline.latencyMs.p95),
+          0,
+        ),
+        p99: spread(
+          rounds.map((r) => r.pipeline.latencyMs.p99),
+          0,
+        ),
       },
-      raw: {
-        eventsPerSecond: round(rawEps, 1),
-        runs: rawRuns.map((r) => ({
-          eventsPerSecond: round(r.eventsPerSecond, 1),
-          cpuSeconds: r.cpuSeconds,
-          seconds: {
-            dynamodb: round(r.seconds.dynamodb, 2),
-            opensearch: round(r.seconds.opensearch, 2),
-            s3: round(r.seconds.s3, 2),
-            all: round(r.seconds.all, 2),
-          },
-        })),
+      fixedRate: {
+        offeredEventsPerSecond: options.fixedRate.eventsPerSecond,
+        seconds: options.fixedRate.seconds,
+        events: fixedDocs.length,
+        publishedEventsPerSecond: round(publishedEps, 1),
+        latencyMs: fixedLatency,
+        cpuSeconds: fixedCpu,
       },
-      ratio: round(pipelineEps / rawEps, 3),
-      rawDynamoPutItemsPerSecond: round(putItemsPerSecond, 1),
-      rawDynamoPutItemsRuns: putRuns.map((p) => round(p, 1)),
-      ratioToPutItems: round(pipelineEps / putItemsPerSecond, 3),
+      verified,
     };
+    options.log(
+      `  pipeline ${fmt(result.pipelineEventsPerSecond)} events/s; ÷ guarded ${fmt(result.ratioToGuarded)}; ÷ bulk ${fmt(result.ratioToBulk)} (min / median / max of ${rounds.length})`,
+    );
+    return result;
   } finally {
-    await Promise.all(mappings.map((m) => m.stop().catch(() => undefined)));
-    await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
+    await pipeline.stop();
     await deleteResources(names, admin, awsEnv, stack.opensearchEndpoint).catch(() => undefined);
     await admin.disconnect();
     await bench.cleanup();
   }
 }
 
-/** `VIEW_WRITE_CONCURRENCY` passed through from the bench's own environment, when set. */
-function viewWriteConcurrencyOverride(): Record<string, string> {
-  const value = process.env[EnvVar.viewWriteConcurrency];
-  return value === undefined ? {} : { [EnvVar.viewWriteConcurrency]: value };
+const fmt = (s: Spread) => `${s.min} / ${s.median} / ${s.max}`;
+
+function bySink<T>(f: (s: SinkName) => T): Record<SinkName, T> {
+  return Object.fromEntries(SinkNames.map((s) => [s, f(s)])) as Record<SinkName, T>;
+}
+
+const roundRaw = (r: RawIngestResult): RawIngestResult => ({
+  eventsPerSecond: round(r.eventsPerSecond, 1),
+  seconds: {
+    dynamodb: round(r.seconds.dynamodb, 2),
+    opensearch: round(r.seconds.opensearch, 2),
+    s3: round(r.seconds.s3, 2),
+    all: round(r.seconds.all, 2),
+  },
+});
+
+/** Every key is in the view and in the index. */
+async function verify(
+  bench: ReturnType<typeof benchStack>,
+  names: ReturnType<typeof runNames>,
+  opensearchEndpoint: string,
+) {
+  let viewItems = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await bench.ddb.send(
+      new ScanCommand({ TableName: names.viewTable, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    viewItems += page.Count ?? 0;
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start !== undefined);
+  const base = opensearchEndpoint.replace(/\/$/, '');
+  await fetch(`${base}/${names.indexPrefix}-*/_refresh`, { method: 'POST' });
+  const countRes = (await (await fetch(`${base}/${names.indexPrefix}-*/_count`)).json()) as {
+    count?: number;
+  };
+  return { viewItems, indexDocs: countRes.count ?? -1 };
 }

@@ -3,8 +3,10 @@ import type { CostResult } from '../cost/run-cost.js';
 import type { DecodeResult } from '../decode/run-decode.js';
 import type { E2eResult } from '../e2e/run-e2e.js';
 import type { MachineInfo } from '../lib/machine.js';
+import type { ResourceRow } from '../resources/run-resources.js';
+import type { StageCostResult } from '../stage/run-stage-cost.js';
 
-export const Parts = ['cost', 'decode', 'e2e', 'bundle'] as const;
+export const Parts = ['cost', 'decode', 'e2e', 'bundle', 'resources', 'stage'] as const;
 export type Part = (typeof Parts)[number];
 
 export interface PartRun<T> {
@@ -23,4 +25,6 @@ export interface Results {
   decode?: PartRun<DecodeResult>;
   e2e?: PartRun<E2eResult>;
   bundle?: PartRun<readonly BundleRow[]>;
+  resources?: PartRun<{ readonly memoryMb: number; readonly rows: readonly ResourceRow[] }>;
+  stage?: PartRun<StageCostResult>;
 }

@@ -4,13 +4,14 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Change } from '../core/change.js';
-import { fromViewItem, toViewItem, ViewAttr, viewItemKey } from '../core/dynamodb/view-item.js';
+import { fromViewItem, ViewAttr, viewItemKey } from '../core/dynamodb/view-item.js';
 import { PoisonError, RetriableError, type StaysyncError } from '../core/errors.js';
 import type { ApplyContext, RecordOutcome } from '../core/sink.js';
 import { applyChange, type KeyPlan, planKeys, type ViewState } from '../core/view-state.js';
-import { classifyDynamoError, marshallPoison } from './dynamodb-errors.js';
+import { classifyDynamoError } from './dynamodb-errors.js';
+import { marshallViewItem } from './dynamodb-view-insert.js';
 import { alreadyHolds, type StoredVersion } from './dynamodb-view-preread.js';
 
 export interface DynamoViewWriterOptions {
@@ -25,7 +26,8 @@ export interface DynamoViewWriterOptions {
 }
 
 type PutResult =
-  | { readonly kind: 'written' }
+  /** `existed`: an item was there before (known only when the put asked for ALL_OLD) */
+  | { readonly kind: 'written'; readonly existed: boolean }
   /** the guard failed; `old` is the item that made it fail (ALL_OLD), when returned */
   | { readonly kind: 'rejected'; readonly old: ViewState | undefined }
   | { readonly kind: 'failed'; readonly error: StaysyncError };
@@ -61,8 +63,16 @@ export class DynamoViewWriter {
    * `stored`: what an eventually consistent pre-read found for a blind plan's key (only
    * ever older than the truth, so skipping on it is safe); ignored for fold plans, which
    * read strongly consistent state themselves.
+   * `existing`: a blind plan's key is added when its write found an item already stored
+   * (the pre-read's, a failed guard, or the old item a put replaced): the sink's evidence
+   * for sending INSERTs first (insert-policy.ts).
    */
-  async write(plan: KeyPlan, ctx: ApplyContext, stored?: StoredVersion): Promise<RecordOutcome[]> {
+  async write(
+    plan: KeyPlan,
+    ctx: ApplyContext,
+    stored?: StoredVersion,
+    existing?: Set<string>,
+  ): Promise<RecordOutcome[]> {
     const kept = plan.kind === 'blind' ? [...plan.superseded, plan.final] : plan.changes;
     if (
       plan.kind === 'blind' &&
@@ -70,6 +80,7 @@ export class DynamoViewWriter {
       alreadyHolds(stored, plan.final.guard.ev)
     ) {
       // the put's guard would fail: the same outcome as a rejected blind write, no request
+      existing?.add(plan.key);
       const status = stored?.eventId === plan.final.eventId ? 'duplicate' : 'stale';
       return [
         ...plan.dropped.map((c) => outcome(c, 'stale')),
@@ -77,7 +88,9 @@ export class DynamoViewWriter {
       ];
     }
     const rest =
-      plan.kind === 'blind' ? await this.#writeBlind(kept) : await this.#writeFold(kept, ctx);
+      plan.kind === 'blind'
+        ? await this.#writeBlind(kept, plan.key, existing)
+        : await this.#writeFold(kept, ctx);
     const poisoned = new Set(rest.filter((o) => o.status === 'poison').map((o) => o.offset));
     if (poisoned.size > 0 && plan.dropped.length > 0) {
       // A change dropped as older than one that turned out unstorable may be the key's
@@ -85,22 +98,36 @@ export class DynamoViewWriter {
       const again = [...kept, ...plan.dropped]
         .filter((c) => !poisoned.has(c.coords.offset))
         .sort((a, b) => a.coords.offset - b.coords.offset);
-      const replanned = await Promise.all(planKeys(again).map((p) => this.write(p, ctx)));
+      const replanned = await Promise.all(
+        planKeys(again).map((p) => this.write(p, ctx, undefined, existing)),
+      );
       return [...rest.filter((o) => o.status === 'poison'), ...replanned.flat()];
     }
     return [...plan.dropped.map((c) => outcome(c, 'stale')), ...rest];
   }
 
-  async #writeBlind(kept: readonly Change[]): Promise<RecordOutcome[]> {
+  async #writeBlind(
+    kept: readonly Change[],
+    key: string,
+    existing: Set<string> | undefined,
+  ): Promise<RecordOutcome[]> {
     const poisoned: RecordOutcome[] = [];
     for (let n = kept.length; n > 0; n--) {
       const final = kept[n - 1] as Change;
       const others = kept.slice(0, n - 1);
       const state = applyChange(undefined, final) as ViewState;
-      const result = await this.#put(final, state, {
-        condition: 'attribute_not_exists(#pk) OR #v < :v',
-        values: { ':v': { N: String(state.ev) } },
-      });
+      const result = await this.#put(
+        final,
+        state,
+        {
+          condition: 'attribute_not_exists(#pk) OR #v < :v',
+          values: { ':v': { N: String(state.ev) } },
+        },
+        existing !== undefined,
+      );
+      if (result.kind === 'rejected' || (result.kind === 'written' && result.existed)) {
+        existing?.add(key);
+      }
       if (result.kind === 'failed' && result.error instanceof PoisonError) {
         // The newest change is unstorable: the key's state is the previous one's.
         poisoned.push({ offset: final.coords.offset, status: 'poison', error: result.error });
@@ -202,25 +229,23 @@ export class DynamoViewWriter {
     }
   }
 
+  /** `returnOld`: ask for the replaced item (ALL_OLD) to learn whether one was there; it
+   *  costs no capacity ("No read capacity units are consumed", PutItem ReturnValues,
+   *  https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html). */
   async #put(
     change: Change,
     state: ViewState,
     guard: { condition: string; values: Record<string, AttributeValue> },
+    returnOld = false,
   ): Promise<PutResult> {
-    let item: Record<string, AttributeValue>;
+    const marshalled = marshallViewItem(change, state, {
+      nowMs: this.#opts.now(),
+      tombstoneTtlSeconds: this.#opts.tombstoneTtlSeconds,
+    });
+    if ('error' in marshalled) return { kind: 'failed', error: marshalled.error };
+    const item = marshalled.item;
     try {
-      item = marshall(
-        toViewItem(change.entity, change.key, state, {
-          nowMs: this.#opts.now(),
-          tombstoneTtlSeconds: this.#opts.tombstoneTtlSeconds,
-        }),
-        { removeUndefinedValues: true },
-      );
-    } catch (err) {
-      return { kind: 'failed', error: marshallPoison(err, change.coords) };
-    }
-    try {
-      await this.#opts.client.send(
+      const res = await this.#opts.client.send(
         new PutItemCommand({
           TableName: this.#opts.table,
           Item: item,
@@ -234,9 +259,10 @@ export class DynamoViewWriter {
             ? { ExpressionAttributeValues: guard.values }
             : {}),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...(returnOld ? { ReturnValues: 'ALL_OLD' as const } : {}),
         }),
       );
-      return { kind: 'written' };
+      return { kind: 'written', existed: res.Attributes !== undefined };
     } catch (err) {
       if ((err as { name?: unknown })?.name === 'ConditionalCheckFailedException') {
         const old = (err as { Item?: Record<string, AttributeValue> }).Item;

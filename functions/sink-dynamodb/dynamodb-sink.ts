@@ -19,6 +19,8 @@ import { PoisonError } from '../core/errors.js';
 import { DEFAULT_EVENT_MARKER_TTL_SECONDS } from '../core/ledger.js';
 import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
 import { type KeyPlan, planKeys } from '../core/view-state.js';
+import { type InsertTarget, insertNewKeys, NOTHING_INSERTED } from './insert-new-keys.js';
+import { INSERT_FIRST_MAX_EXISTING, InsertFirstPolicy } from './insert-policy.js';
 import { PREREAD_BREAK_EVEN, PreReadPolicy } from './preread-policy.js';
 
 /** Default retention of view tombstones: as long as the `evt#` markers (14 days). */
@@ -46,6 +48,10 @@ export interface DynamoDbSinkOptions {
    *  an eventually consistent read of the stored versions (see preread-policy.ts);
    *  0 reads before every batch. @default PREREAD_BREAK_EVEN (0.1) */
   readonly preReadThreshold?: number;
+  /** recent share of blind keys found stored at or above which the sink stops sending them
+   *  as batched PartiQL INSERTs first (insert-policy.ts); 0 never does.
+   *  @default INSERT_FIRST_MAX_EXISTING (0.03) */
+  readonly insertFirstMaxExisting?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -71,16 +77,19 @@ export class DynamoDbSink implements Sink {
   readonly #client: DynamoDBClient;
   readonly #viewTable: string;
   readonly #preRead: PreReadPolicy;
+  readonly #insertFirst: InsertFirstPolicy;
+  readonly #insertTarget: InsertTarget;
   /** per topic-partition: lowest sink-found poison offset perhaps not quarantined yet */
   readonly #floors = new Map<string, number>();
 
   constructor(opts: DynamoDbSinkOptions) {
     this.name = opts.name;
     const now = opts.now ?? Date.now;
+    const tombstoneTtlSeconds = opts.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     this.#view = new DynamoViewWriter({
       client: opts.client,
       table: opts.viewTable,
-      tombstoneTtlSeconds: opts.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS,
+      tombstoneTtlSeconds,
       now,
     });
     this.#aggregates = new DynamoAggregateWriter({
@@ -96,6 +105,16 @@ export class DynamoDbSink implements Sink {
     this.#client = opts.client;
     this.#viewTable = opts.viewTable;
     this.#preRead = new PreReadPolicy(opts.preReadThreshold ?? PREREAD_BREAK_EVEN);
+    this.#insertTarget = {
+      client: opts.client,
+      table: opts.viewTable,
+      concurrency: this.#concurrency,
+      now,
+      tombstoneTtlSeconds,
+    };
+    this.#insertFirst = new InsertFirstPolicy(
+      opts.insertFirstMaxExisting ?? INSERT_FIRST_MAX_EXISTING,
+    );
   }
 
   async apply(batch: SinkBatch, ctx: ApplyContext): Promise<SinkResult> {
@@ -136,11 +155,18 @@ export class DynamoDbSink implements Sink {
     const plans = planKeys(changes);
     const partitionId = `${batch.topic}-${batch.partition}`;
     const stored = await this.#readIfWorthIt(partitionId, plans);
-    const perKey = await mapBounded(plans, this.#concurrency, (plan) =>
-      this.#view.write(plan, ctx, stored.get(plan.key)),
+    const existing = new Set<string>();
+    const inserted = this.#insertFirst.enabled(partitionId)
+      ? await insertNewKeys(this.#insertTarget, plans, stored, existing)
+      : NOTHING_INSERTED;
+    for (const outcome of inserted.outcomes) outcomes.set(outcome.offset, outcome);
+    const perKey = await mapBounded(
+      plans.filter((p) => !inserted.keys.has(p.key)),
+      this.#concurrency,
+      (plan) => this.#view.write(plan, ctx, stored.get(plan.key), existing),
     );
     for (const outcome of perKey.flat()) outcomes.set(outcome.offset, outcome);
-    this.#learn(partitionId, plans, outcomes);
+    this.#learn(partitionId, plans, outcomes, existing);
     if (works.length === 0) return { outcomes: [...outcomes.values()] };
 
     const firstRetry = lowest(outcomes, 'retry');
@@ -204,15 +230,18 @@ export class DynamoDbSink implements Sink {
     return byPlanKey;
   }
 
-  /** Feeds the pre-read policy: per blind-plan key, whether its newest change found the
-   *  item already there (skipped on the read, or a failed guard). */
+  /** Feeds the pre-read policy (per blind-plan key, whether its newest change found the
+   *  item already there: skipped on the read, or a failed guard) and the insert policy
+   *  (whether any write found the key stored). */
   #learn(
     partitionId: string,
     plans: readonly KeyPlan[],
     outcomes: ReadonlyMap<number, RecordOutcome>,
+    existing: ReadonlySet<string>,
   ): void {
     let keys = 0;
     let stale = 0;
+    let found = 0;
     for (const plan of plans) {
       if (plan.kind !== 'blind') continue;
       const status = outcomes.get(plan.final.coords.offset)?.status;
@@ -220,9 +249,11 @@ export class DynamoDbSink implements Sink {
       else if (status === 'stale' || status === 'duplicate') {
         keys++;
         stale++;
-      } // retry and poison say nothing about the stream
+      } else continue; // retry and poison say nothing about the stream
+      if (status !== 'applied' || existing.has(plan.key)) found++;
     }
     this.#preRead.record(partitionId, keys, stale);
+    this.#insertFirst.record(partitionId, keys, found);
   }
 
   /**

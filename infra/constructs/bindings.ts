@@ -33,9 +33,12 @@ export function bindLedger(fn: HouseFunction, table: dynamodb.ITable): void {
   table.grant(fn, ...TABLE_ACTIONS);
 }
 
+/** The view sink also writes new keys as PartiQL INSERT statements (BatchExecuteStatement),
+ *  authorised by `dynamodb:PartiQLInsert` on the table
+ *  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html). */
 export function bindView(fn: HouseFunction, table: dynamodb.ITable): void {
   fn.addEnvironment(EnvVar.viewTable, table.tableName);
-  table.grant(fn, ...TABLE_ACTIONS);
+  table.grant(fn, ...TABLE_ACTIONS, 'dynamodb:PartiQLInsert');
 }
 
 /**

@@ -42,4 +42,7 @@ export function countRequests<I extends object, O extends MetadataBearer>(client
 
 /** DynamoDB commands that consume write capacity. */
 export const isDynamoWrite = (command: string): boolean =>
-  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/.test(command);
+  // BatchExecuteStatement: the view sink sends it with INSERT statements only
+  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|BatchExecuteStatement)Command$/.test(
+    command,
+  );

@@ -198,6 +198,17 @@ describe('IAM grants', () => {
       ]),
     );
     expect(actionsOf(ledger).some((a) => a.includes('*'))).toBe(false);
+    expect(actionsOf(ledger)).not.toContain('dynamodb:PartiQLInsert');
+    const viewArn = {
+      'Fn::GetAtt': [logicalIdOf(stack, stack.pipeline.tables.view.tableArn), 'Arn'],
+    };
+    const view = st.find(
+      (x) => JSON.stringify(resourcesOf(x)) === JSON.stringify([viewArn]),
+    ) as Statement;
+    // new keys go as PartiQL INSERTs (BatchExecuteStatement)
+    expect(actionsOf(view)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:PartiQLInsert']),
+    );
   });
 });
 

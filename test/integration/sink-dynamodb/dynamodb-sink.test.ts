@@ -58,13 +58,91 @@ const viewOf = async (ent: string) =>
   new Map([...(await viewStates(client, tables.view))].filter(([k]) => k.startsWith(`${ent}#`)));
 
 describe('DynamoDbSink view', () => {
-  it('writes one item per key with one conditional put and no read', async () => {
+  it('writes new keys as batched INSERTs, 25 a request, and no read', async () => {
+    const ent = entity();
+    const log = Array.from({ length: 30 }, (_, i) =>
+      change({ entity: ent, key: `k${i}`, offset: i, version: 1 }),
+    );
+    const counter = countRequests(client);
+    const result = await sinkFor().apply(batchOf('view', log), ctx);
+    counter.detach();
+    expect(new Set(result.outcomes.map((o) => o.status))).toEqual(new Set(['applied']));
+    expect(result.outcomes).toHaveLength(30);
+    expect(counter.counts).toEqual({ BatchExecuteStatementCommand: 2 });
+    expect(await viewOf(ent)).toEqual(oracle(log));
+  });
+
+  it('sends keys already stored through the guarded put, then stops sending INSERTs, and resumes once new keys return', async () => {
+    const ent = entity();
+    const sink = sinkFor();
+    const v1 = Array.from({ length: 20 }, (_, i) =>
+      change({ entity: ent, key: `k${i}`, offset: i, version: 1 }),
+    );
+    await sinkFor({ insertFirstMaxExisting: 0 }).apply(batchOf('view', v1), ctx);
+    const v2 = v1.map((c, i) => change({ entity: ent, key: c.key, offset: 20 + i, version: 2 }));
+    const counter = countRequests(client);
+    const second = await sink.apply(batchOf('view', v2), ctx);
+    expect(counter.counts).toEqual({ BatchExecuteStatementCommand: 1, PutItemCommand: 20 });
+    expect(new Set(second.outcomes.map((o) => o.status))).toEqual(new Set(['applied']));
+    // every key was stored: INSERTs are off for this partition
+    const v3 = v1.map((c, i) => change({ entity: ent, key: c.key, offset: 40 + i, version: 3 }));
+    counter.reset();
+    await sink.apply(batchOf('view', v3), ctx);
+    expect(counter.counts).toEqual({ PutItemCommand: 20 });
+    // the guarded puts tell new keys from stored ones (ALL_OLD): INSERTs come back
+    let batches = 0;
+    for (; batches < 20 && counter.counts.BatchExecuteStatementCommand === undefined; batches++) {
+      counter.reset();
+      const fresh = Array.from({ length: 20 }, (_, i) =>
+        change({ entity: ent, key: `n${batches}-${i}`, offset: 60 + 20 * batches + i, version: 1 }),
+      );
+      await sink.apply(batchOf('view', fresh), ctx);
+    }
+    counter.detach();
+    expect(counter.counts).toEqual({ BatchExecuteStatementCommand: 1 });
+    expect(batches).toBeGreaterThan(1);
+    const all = [...v1, ...v2, ...v3];
+    const view = await viewOf(ent);
+    for (const [k, state] of oracle(all)) expect(view.get(k)).toEqual(state);
+  });
+
+  it('falls back to the guarded put for every key of an INSERT request that failed', async () => {
+    const ent = entity();
+    const log = Array.from({ length: 10 }, (_, i) =>
+      change({ entity: ent, key: `k${i}`, offset: i, version: 1 }),
+    );
+    const name = 'throttleInserts';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchExecuteStatementCommand') {
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    const counter = countRequests(client);
+    try {
+      const result = await sinkFor().apply(batchOf('view', log), ctx);
+      expect(new Set(result.outcomes.map((o) => o.status))).toEqual(new Set(['applied']));
+    } finally {
+      client.middlewareStack.remove(name);
+      counter.detach();
+    }
+    expect(counter.counts.PutItemCommand).toBe(10);
+    expect(await viewOf(ent)).toEqual(oracle(log));
+  });
+
+  it('writes one item per key with one conditional put and no read when INSERTs are off', async () => {
     const ent = entity();
     const log = Array.from({ length: 20 }, (_, i) =>
       change({ entity: ent, key: `k${i}`, offset: i, version: 1 }),
     );
     const counter = countRequests(client);
-    const result = await sinkFor().apply(batchOf('view', log), ctx);
+    const result = await sinkFor({ insertFirstMaxExisting: 0 }).apply(batchOf('view', log), ctx);
     counter.detach();
     expect(new Set(result.outcomes.map((o) => o.status))).toEqual(new Set(['applied']));
     expect(counter.counts).toEqual({ PutItemCommand: 20 });
@@ -355,7 +433,7 @@ describe('DynamoDbSink pre-read of stored versions', () => {
 
   it('starts reading once a partition keeps re-sending what the view holds, and stops once the stream runs fresh', async () => {
     const ent = entity();
-    const sink = sinkFor();
+    const sink = sinkFor({ insertFirstMaxExisting: 0 }); // the put path's policy alone
     const seen = fresh(ent, 0, 20);
     const first = await requestsOf(sink, seen);
     expect(first.counts).toEqual({ PutItemCommand: 20 });
@@ -433,7 +511,7 @@ describe('DynamoDbSink pre-read of stored versions', () => {
       eventId: `older-${i}`,
       coords: { ...c.coords, offset: 50 + i },
     }));
-    const sink = () => sinkFor({ preReadThreshold: 0 });
+    const sink = () => sinkFor({ preReadThreshold: 0, insertFirstMaxExisting: 0 });
 
     // an eventually consistent read that has not seen the writes yet
     const lagging = await tamperBatchGets(
@@ -575,7 +653,8 @@ describe('DynamoDbSink aggregates', () => {
 
   it('does not checkpoint past a record whose view write must be retried', async () => {
     const ent = entity();
-    const sink = sinkFor({ aggregates: [declare(ent)] });
+    // the put path, where the fault is injected
+    const sink = sinkFor({ aggregates: [declare(ent)], insertFirstMaxExisting: 0 });
     const log = [order(ent, 0, 'c1', 1), order(ent, 1, 'c1', 2), order(ent, 2, 'c1', 4)];
     const name = 'throttleOne';
     client.middlewareStack.add(

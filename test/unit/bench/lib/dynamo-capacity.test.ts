@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  insertedItem,
   itemSize,
   readUnitsOf,
   StoredSizes,
@@ -96,5 +97,38 @@ describe('DynamoDB request units', () => {
     ).toBe(0.5);
     sizes.observe('DeleteItemCommand', { TableName: 't', Key: { pk: { S: 'k0' } } });
     expect(readUnitsOf('BatchGetItemCommand', input, output, sizes.sizeOf)).toBe(0.5);
+  });
+
+  it('charges each INSERT statement of a BatchExecuteStatement like the put of its item, refused or not', () => {
+    const insert = (bytes: number) => ({
+      Statement: `INSERT INTO "t" VALUE {'pk': ?, 'd': ?}`,
+      Parameters: [{ S: 'k' }, { S: 'x'.repeat(bytes) }],
+    });
+    expect(insertedItem(insert(3))).toEqual(item(3));
+    expect(
+      insertedItem({ Statement: `INSERT INTO "t" VALUE {'it''s': ?}`, Parameters: [{ N: '1' }] }),
+    ).toEqual({ "it's": { N: '1' } });
+    expect(
+      writeUnitsOf('BatchExecuteStatementCommand', {
+        Statements: [insert(10), insert(1020), insert(1021)],
+      }),
+    ).toBe(1 + 1 + 2);
+  });
+
+  it('remembers the size of the items INSERT statements stored, not of those refused', () => {
+    const sizes = new StoredSizes();
+    const statement = (key: string) => ({
+      Statement: `INSERT INTO "t" VALUE {'pk': ?, 'd': ?}`,
+      Parameters: [{ S: key }, { S: 'x'.repeat(5000) }],
+    });
+    sizes.observe(
+      'BatchExecuteStatementCommand',
+      { Statements: [statement('a'), statement('b')] },
+      { Responses: [{}, { Error: { Code: 'DuplicateItem' } }] },
+    );
+    expect(sizes.sizeOf('t', { pk: { S: 'a' } })).toBe(
+      itemSize({ pk: { S: 'a' }, d: { S: 'x'.repeat(5000) } }),
+    );
+    expect(sizes.sizeOf('t', { pk: { S: 'b' } })).toBeUndefined();
   });
 });

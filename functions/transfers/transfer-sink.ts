@@ -1,10 +1,13 @@
-import { PoisonError, RetriableError, StaysyncError } from '../core/errors.js';
-import type { ApplyContext, RecordOutcome, Sink, SinkBatch, SinkResult } from '../core/sink.js';
+import { RetriableError } from '../core/errors.js';
+import { publishThenSettle, runInLogOrder } from '../core/log-ordered.js';
+import type { KafkaRecord } from '../core/record.js';
+import type { ApplyContext, Sink, SinkBatch, SinkResult } from '../core/sink.js';
 import type { StepPublisher, TransferStore } from '../core/transfers/ports.js';
 import {
   creditOf,
   decideStep,
   parseTransferStep,
+  type StepOutcome,
   subjectOf,
   type TransferStep,
 } from '../core/transfers/step.js';
@@ -36,59 +39,44 @@ export class TransferSink implements Sink {
   }
 
   async apply(batch: SinkBatch, _ctx: ApplyContext): Promise<SinkResult> {
-    const outcomes: RecordOutcome[] = [];
-    const done: Array<{ offset: number; status: 'applied' | 'duplicate' }> = [];
-    const emits: TransferStep[] = [];
-    let failed: StaysyncError | undefined;
-    for (const { record } of batch.entries) {
-      const offset = record.offset;
-      if (failed !== undefined) {
-        outcomes.push({ offset, status: 'retry', error: failed });
-        continue;
-      }
-      try {
-        const step = parseTransferStep(record);
-        const stored = await this.#store.readOutcome(step);
-        if (stored !== null) {
-          if (stored === 'applied' && step.type === 'transfer') emits.push(creditOf(step));
-          done.push({ offset, status: 'duplicate' });
-          continue;
-        }
-        const decision = decideStep(await this.#store.readBalance(subjectOf(step)), step);
-        const result = await this.#store.commit(step, decision);
-        if (result === 'conflict') {
-          throw new RetriableError(`transfers: ${subjectOf(step)} changed meanwhile`, {
-            context: { topic: record.topic, partition: record.partition, offset },
-          });
-        }
-        // `duplicate`: an earlier attempt committed between our read and our commit
-        if (result === 'duplicate') {
-          const again = await this.#store.readOutcome(step);
-          if (again === 'applied' && step.type === 'transfer') emits.push(creditOf(step));
-        } else if (decision.emit !== null) emits.push(decision.emit);
-        done.push({ offset, status: result === 'committed' ? 'applied' : 'duplicate' });
-      } catch (err) {
-        if (err instanceof PoisonError) outcomes.push({ offset, status: 'poison', error: err });
-        else if (err instanceof StaysyncError && err.retriable) {
-          failed = err;
-          outcomes.push({ offset, status: 'retry', error: err });
-        } else throw err;
-      }
+    const { outcomes, handled } = await runInLogOrder(batch.entries, (record) =>
+      this.#step(record),
+    );
+    const emits = handled.flatMap((h) => h.value.emits);
+    const publish =
+      emits.length === 0 ? undefined : () => this.#publisher.publish(batch.topic, emits);
+    const settled = handled.map((h) => ({ offset: h.offset, status: h.value.status }));
+    outcomes.push(...(await publishThenSettle(settled, publish)));
+    return { outcomes };
+  }
+
+  /** Commits one step (or finds it committed) and returns the credit it emits, if any. */
+  async #step(
+    record: KafkaRecord,
+  ): Promise<{ status: 'applied' | 'duplicate'; emits: TransferStep[] }> {
+    const step = parseTransferStep(record);
+    const stored = await this.#store.readOutcome(step);
+    if (stored !== null) {
+      return { status: 'duplicate', emits: creditIfAccepted(step, stored) };
     }
-    if (emits.length > 0) {
-      try {
-        await this.#publisher.publish(batch.topic, emits);
-      } catch (err) {
-        if (!(err instanceof StaysyncError) || !err.retriable) throw err;
-        return { outcomes: [...outcomes, ...done.map((d) => retry(d.offset, err))] };
-      }
+    const decision = decideStep(await this.#store.readBalance(subjectOf(step)), step);
+    const result = await this.#store.commit(step, decision);
+    if (result === 'conflict') {
+      throw new RetriableError(`transfers: ${subjectOf(step)} changed meanwhile`, {
+        context: { topic: record.topic, partition: record.partition, offset: record.offset },
+      });
     }
-    return { outcomes: [...outcomes, ...done] };
+    // `duplicate`: an earlier attempt committed between our read and our commit
+    if (result === 'duplicate') {
+      return {
+        status: 'duplicate',
+        emits: creditIfAccepted(step, await this.#store.readOutcome(step)),
+      };
+    }
+    return { status: 'applied', emits: decision.emit === null ? [] : [decision.emit] };
   }
 }
 
-const retry = (offset: number, error: StaysyncError): RecordOutcome => ({
-  offset,
-  status: 'retry',
-  error,
-});
+/** A committed transfer's credit, emitted again for a duplicate of an accepted debit. */
+const creditIfAccepted = (step: TransferStep, outcome: StepOutcome | null): TransferStep[] =>
+  outcome === 'applied' && step.type === 'transfer' ? [creditOf(step)] : [];

@@ -32,9 +32,9 @@ const HANDLERS: Readonly<Record<SinkName, string>> = {
 };
 /** "The maximum payload size for an MSK event" delivered to the function is 6 MB (Lambda's
  *  synchronous invocation payload limit; https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
-export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 /** Memory the infra gives the sinks today (the synthesized templates: 1,024 MB). */
-export const SINK_MEMORY_MB = 1024;
+const SINK_MEMORY_MB = 1024;
 
 export interface ResourceRow {
   readonly sink: SinkName;

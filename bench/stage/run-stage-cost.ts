@@ -16,7 +16,7 @@ import {
 import { synthStageTemplates } from './synth-stages.js';
 
 /** Part 1's figures of 2026-11-26 at batch 1000, 1% seen (bench/results). */
-export const DEFAULT_PER_EVENT: Readonly<Record<StageSink, SinkPerEvent>> = {
+const DEFAULT_PER_EVENT: Readonly<Record<StageSink, SinkPerEvent>> = {
   dynamodb: { cpuMs: 1.18, wru: 1 },
   opensearch: { cpuMs: 0.06, wru: 0 },
   's3-archive': { cpuMs: 0.09, wru: 0 },
@@ -31,7 +31,7 @@ export interface StageCostResult {
   readonly stages: Readonly<Record<string, StageCost>>;
 }
 
-export function perEventFrom(cost: CostResult | undefined): {
+function perEventFrom(cost: CostResult | undefined): {
   perEvent: Record<StageSink, SinkPerEvent>;
   source: string;
 } {

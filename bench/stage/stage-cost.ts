@@ -231,7 +231,7 @@ const SINK_OF_FUNCTION: ReadonlyArray<[RegExp, StageSink]> = [
 ];
 
 /** The Kafka sink mappings of a template with their function's memory. */
-export function kafkaMappings(t: CfnTemplate) {
+function kafkaMappings(t: CfnTemplate) {
   return Object.values(t.Resources)
     .filter(
       (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && Array.isArray(r.Properties?.Topics),

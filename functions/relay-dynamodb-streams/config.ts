@@ -3,8 +3,6 @@ import { EnvVar, optionalEnv, requireEnv } from '../contract/env.js';
 import { type KafkaTarget, readKafkaTarget } from '../runtime/kafka-target.js';
 import { parseRelaySource, type RelaySource } from './source.js';
 
-export type { KafkaTarget };
-
 /** Everything the relay reads from its environment, once per cold start. */
 export interface RelayConfig {
   readonly name: string;

@@ -1,6 +1,6 @@
 import type { ResolvedProcessor } from './resolved.js';
 import type { PipelineSettings, ProcessorSpec } from './types.js';
-import { checkMappingLimits, type ProblemSink } from './validate-sources.js';
+import { checkMappingLimits, type ProblemSink, resolvePollers } from './validate-sources.js';
 
 /**
  * Validates the claims and transfers processors (docs/claims.md) and fills their defaults:
@@ -50,14 +50,7 @@ function resolve(
   p: ProblemSink,
 ): ResolvedProcessor {
   checkMappingLimits(spec, kind, p);
-  p.int(spec.pollers?.minimum, `${kind}.pollers.minimum`, 1, 200);
-  p.int(spec.pollers?.maximum, `${kind}.pollers.maximum`, 1, 2000);
-  const minimumPollers = spec.pollers?.minimum ?? 1;
-  const maximumPollers = spec.pollers?.maximum ?? Math.max(10, minimumPollers);
-  p.check(
-    minimumPollers <= maximumPollers,
-    `${kind}.pollers.minimum (${minimumPollers}) must not exceed pollers.maximum (${maximumPollers})`,
-  );
+  const { minimumPollers, maximumPollers } = resolvePollers(spec.pollers, kind, p);
   return {
     kind,
     topics: [consumes],

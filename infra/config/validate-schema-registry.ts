@@ -4,11 +4,7 @@ import {
   type SchemaRegistrySpec,
   SchemaValidationAttributes,
 } from './types.js';
-
-/** What validate.ts's problem list offers (kept structural to avoid an import cycle). */
-interface ProblemSink {
-  check(ok: boolean, message: string): void;
-}
+import type { ProblemSink } from './validate-sources.js';
 
 /** The form aws-cdk-lib's GlueSchemaRegistry accepts (it fails synth on anything else). */
 const GLUE_REGISTRY_ARN = /^arn:[^:]+:glue:[^:]+:[^:]+:registry\/([^/]+)$/;

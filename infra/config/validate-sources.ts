@@ -23,6 +23,26 @@ type MappingLimits = Pick<
   | 'timeoutSeconds'
 >;
 
+/**
+ * The provisioned pollers of a Kafka mapping (a sink's or a processor's): checked, with
+ * their defaults (1 minimum; a maximum of 10, or the minimum when it is higher).
+ */
+export function resolvePollers(
+  pollers: { readonly minimum?: number; readonly maximum?: number } | undefined,
+  at: string,
+  p: ProblemSink,
+): { readonly minimumPollers: number; readonly maximumPollers: number } {
+  p.int(pollers?.minimum, `${at}.pollers.minimum`, 1, 200);
+  p.int(pollers?.maximum, `${at}.pollers.maximum`, 1, 2000);
+  const minimumPollers = pollers?.minimum ?? 1;
+  const maximumPollers = pollers?.maximum ?? Math.max(10, minimumPollers);
+  p.check(
+    minimumPollers <= maximumPollers,
+    `${at}.pollers.minimum (${minimumPollers}) must not exceed pollers.maximum (${maximumPollers})`,
+  );
+  return { minimumPollers, maximumPollers };
+}
+
 /** The ranges both kinds of event source mapping (and their functions) accept. */
 export function checkMappingLimits(spec: MappingLimits, at: string, p: ProblemSink): void {
   p.int(spec.batchSize, `${at}.batchSize`, 1, 10_000);

@@ -28,7 +28,7 @@ import {
 } from './types.js';
 import { resolveProcessors } from './validate-processors.js';
 import { resolveSchemaRegistry } from './validate-schema-registry.js';
-import { checkMappingLimits, resolveSource } from './validate-sources.js';
+import { checkMappingLimits, resolvePollers, resolveSource } from './validate-sources.js';
 
 /** Thrown for an invalid pipeline configuration; lists every problem found, one per line. */
 export class PipelineConfigError extends Error {
@@ -142,14 +142,7 @@ function resolveSink(
   }
   p.check(new Set(s.topics).size === (s.topics ?? []).length, `${at}.topics lists a topic twice`);
   checkMappingLimits(s, at, p);
-  p.int(s.pollers?.minimum, `${at}.pollers.minimum`, 1, 200);
-  p.int(s.pollers?.maximum, `${at}.pollers.maximum`, 1, 2000);
-  const minimumPollers = s.pollers?.minimum ?? 1;
-  const maximumPollers = s.pollers?.maximum ?? Math.max(10, minimumPollers);
-  p.check(
-    minimumPollers <= maximumPollers,
-    `${at}.pollers.minimum (${minimumPollers}) must not exceed pollers.maximum (${maximumPollers})`,
-  );
+  const { minimumPollers, maximumPollers } = resolvePollers(s.pollers, at, p);
   checkAggregates(kind, s.aggregates, p);
   checkProjections(kind, s.projections, p);
   if (s.viewTableName !== undefined) {

@@ -18,20 +18,7 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 import { runClaimsDemo } from '../demo/claims/run.js';
 import { readEnvFile } from '../stack/env-file.js';
 import { envFile, stackPaths } from '../stack/support/paths.js';
-
-function number(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max}, got ${value}`);
-  return n;
-}
+import { numberOption } from './options.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -48,12 +35,12 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(line);
   const stack = readEnvFile(envFile(stackPaths()));
   const result = await runClaimsDemo({
-    seed: number(values.seed, 'seed', 1, 0, 2 ** 31),
-    clients: number(values.clients, 'clients', 6, 2, 32),
-    names: number(values.names, 'names', 12, 1, 500),
-    accounts: number(values.accounts, 'accounts', 5, 2, 100),
-    transfers: number(values.transfers, 'transfers', 60, 1, 10_000),
-    crashRate: number(values['crash-rate'], 'crash-rate', 0.15, 0, 1),
+    seed: numberOption(values.seed, 'seed', 1, 0, 2 ** 31),
+    clients: numberOption(values.clients, 'clients', 6, 2, 32),
+    names: numberOption(values.names, 'names', 12, 1, 500),
+    accounts: numberOption(values.accounts, 'accounts', 5, 2, 100),
+    transfers: numberOption(values.transfers, 'transfers', 60, 1, 10_000),
+    crashRate: numberOption(values['crash-rate'], 'crash-rate', 0.15, 0, 1),
     maxCrashes: 40,
     partitions: 3,
     runId: `claims-demo-${Date.now().toString(36)}`,

@@ -17,20 +17,7 @@ import { runDualWrites } from '../demo/dual-writes/run.js';
 import { services } from '../stack/services/index.js';
 import { up } from '../stack/stack.js';
 import { stackPaths } from '../stack/support/paths.js';
-
-function number(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max}, got ${value}`);
-  return n;
-}
+import { numberOption } from './options.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -48,12 +35,12 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(line);
   const { env: stack } = await up(services, paths, { log: (l) => log(`  ${l}`), adopt: false });
   const result = await runDualWrites({
-    seed: number(values.seed, 'seed', 1, 0),
-    writers: number(values.writers, 'writers', 8, 1, 64),
-    keys: number(values.keys, 'keys', 8, 1, 10_000),
-    writes: number(values.writes, 'writes', 160, 1, 100_000),
-    crashRate: number(values['crash-rate'], 'crash-rate', 0.1, 0, 1),
-    maxDelayMs: number(values['max-delay'], 'max-delay', 60, 0, 10_000),
+    seed: numberOption(values.seed, 'seed', 1, 0),
+    writers: numberOption(values.writers, 'writers', 8, 1, 64),
+    keys: numberOption(values.keys, 'keys', 8, 1, 10_000),
+    writes: numberOption(values.writes, 'writes', 160, 1, 100_000),
+    crashRate: numberOption(values['crash-rate'], 'crash-rate', 0.1, 0, 1),
+    maxDelayMs: numberOption(values['max-delay'], 'max-delay', 60, 0, 10_000),
     runId: `dw${Date.now().toString(36)}`,
     settleMs: 2_000,
     timeoutMs: 45_000,

@@ -16,7 +16,7 @@ import { type ProtobufSchema, parseProtobufSchema, protobufToJson } from './prot
 import { SchemaNotFoundError, type SchemaRegistryClient } from './registry-client.js';
 import { unframe } from './wire-format.js';
 
-export const SchemaFailureReasons = ['SCHEMA_NOT_FOUND', 'DESERIALIZATION_ERROR'] as const;
+const SchemaFailureReasons = ['SCHEMA_NOT_FOUND', 'DESERIALIZATION_ERROR'] as const;
 export type SchemaFailureReason = (typeof SchemaFailureReasons)[number];
 
 export type DecodedBytes =

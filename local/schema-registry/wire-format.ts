@@ -4,8 +4,8 @@
  * 4-byte big-endian integer, then the serialized data (Avro binary here).
  */
 
-export const MAGIC_BYTE = 0;
-export const HEADER_BYTES = 5;
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
 
 /** Frames serialized data with the id of the schema it was written with. */
 export function frame(schemaId: number, payload: Uint8Array): Buffer {

@@ -26,11 +26,11 @@ const settings = path.join(buildDir, 'settings.xml');
 const port = portFromEnv('STAYSYNC_SCHEMA_REGISTRY_PORT', 18081);
 const heap = process.env.STAYSYNC_SCHEMA_REGISTRY_HEAP ?? '256m';
 /** The Confluent Schema Registry API of Apicurio 2.x (v6 answers the same). */
-export const ccompatPath = '/apis/ccompat/v7';
+const ccompatPath = '/apis/ccompat/v7';
 const baseUrl = `http://127.0.0.1:${port}${ccompatPath}`;
 
 const pomText = readFileSync(pom, 'utf8');
-export const apicurioVersion: string =
+const apicurioVersion: string =
   /<apicurio\.version>([^<]+)<\/apicurio\.version>/.exec(pomText)?.[1] ?? 'unknown';
 /** Keyed by the pom and the Maven settings: editing either builds afresh. */
 const buildKey = createHash('sha256')

@@ -46,9 +46,9 @@ WRITES = frozenset({"PUT", "POST", "DELETE"})
 # SigV4 credential scope of a request signed for S3: in the Authorization header, or in
 # the query string of a presigned URL.
 S3_SCOPE = re.compile(r"/s3/aws4_request")
-# What a replay needs of the WSGI environ (the rest is per-connection).
 # Compact online once the journal is past this size and has doubled since the last one.
 COMPACT_FROM = 32 * 1024 * 1024
+# What a replay needs of the WSGI environ (the rest is per-connection).
 KEPT = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "RAW_URI", "REQUEST_URI",
         "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "CONTENT_TYPE", "SCRIPT_NAME",
         "wsgi.url_scheme")
